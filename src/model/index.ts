@@ -1,0 +1,12 @@
+// Pure TF.js MAE: no React, no DOM, no worker messages.
+export * from './config';
+export * from './prng';
+export * from './masking';
+export * from './posembed';
+export * from './patchify';
+export * from './layers';
+export * from './weights';
+export * from './mae';
+export * from './pixels';
+export * from './reconstruct';
+export * from './random';

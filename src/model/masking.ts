@@ -1,0 +1,167 @@
+// Host-side masking plans. The reference's random_masking argsorts per-sample noise and keeps
+// the len_keep smallest; every mask pattern here is expressed the same way (as a noise/priority
+// vector), so raising the ratio with one seed only ever adds masked patches.
+
+import { mulberry32, seededNoise } from './prng';
+
+/** The reference's `len_keep = int(L * (1 - mask_ratio))`, with the same float arithmetic. */
+export function lenKeepFor(numPatches: number, maskRatio: number): number {
+  if (!(maskRatio >= 0 && maskRatio <= 1)) {
+    throw new RangeError(`mask ratio must be within [0, 1], got ${maskRatio}`);
+  }
+  return Math.trunc(numPatches * (1 - maskRatio));
+}
+
+/** A masking decision for a batch: which patches each sample keeps and how to undo the shuffle. */
+export interface MaskPlan {
+  n: number;
+  numPatches: number;
+  lenKeep: number;
+  /** `[N, L]` argsort of the noise: kept patch ids first. */
+  idsShuffle: Int32Array;
+  /** `[N, L]` inverse permutation of idsShuffle. */
+  idsRestore: Int32Array;
+  /** `[N, L]` 0 kept, 1 masked, in patch order. */
+  mask: Float32Array;
+}
+
+function planFromShuffle(n: number, numPatches: number, lenKeep: number,
+  idsShuffle: Int32Array): MaskPlan {
+  const idsRestore = new Int32Array(n * numPatches);
+  const mask = new Float32Array(n * numPatches);
+  for (let b = 0; b < n; b++) {
+    const o = b * numPatches;
+    for (let j = 0; j < numPatches; j++) {
+      const id = idsShuffle[o + j];
+      idsRestore[o + id] = j;
+      mask[o + id] = j < lenKeep ? 0 : 1;
+    }
+  }
+  return { n, numPatches, lenKeep, idsShuffle, idsRestore, mask };
+}
+
+/**
+ * The reference `random_masking` decision from noise `[N, L]`: ascending argsort per row
+ * (ties by index, i.e. a stable sort), keep the first `len_keep`.
+ */
+export function planFromNoise(noise: Float32Array, n: number, maskRatio: number): MaskPlan {
+  if (noise.length % n !== 0) throw new RangeError(`noise length ${noise.length} is not N*L for N=${n}`);
+  const numPatches = noise.length / n;
+  const lenKeep = lenKeepFor(numPatches, maskRatio);
+  const idsShuffle = new Int32Array(n * numPatches);
+  const order = new Array<number>(numPatches);
+  for (let b = 0; b < n; b++) {
+    const o = b * numPatches;
+    for (let i = 0; i < numPatches; i++) order[i] = i;
+    order.sort((i, j) => noise[o + i] - noise[o + j] || i - j);
+    for (let i = 0; i < numPatches; i++) idsShuffle[o + i] = order[i];
+  }
+  return planFromShuffle(n, numPatches, lenKeep, idsShuffle);
+}
+
+/**
+ * A decision from an explicit mask `[N, L]` (truthy = masked). Every sample must keep the same
+ * number of patches, since the encoder runs on a dense `[N, len_keep, E]` batch.
+ */
+export function planFromMask(maskIn: ArrayLike<number | boolean>, n: number): MaskPlan {
+  if (maskIn.length % n !== 0) throw new RangeError(`mask length ${maskIn.length} is not N*L for N=${n}`);
+  const numPatches = maskIn.length / n;
+  const idsShuffle = new Int32Array(n * numPatches);
+  let lenKeep = -1;
+  for (let b = 0; b < n; b++) {
+    const o = b * numPatches;
+    let k = 0;
+    for (let i = 0; i < numPatches; i++) if (!maskIn[o + i]) idsShuffle[o + k++] = i;
+    if (lenKeep >= 0 && k !== lenKeep) {
+      throw new RangeError(`every sample must keep the same number of patches (${lenKeep} vs ${k})`);
+    }
+    lenKeep = k;
+    for (let i = 0; i < numPatches; i++) if (maskIn[o + i]) idsShuffle[o + k++] = i;
+  }
+  return planFromShuffle(n, numPatches, lenKeep, idsShuffle);
+}
+
+/** Mask patterns that can be drawn from a seed. */
+export type SeededPattern = 'random' | 'block' | 'grid';
+
+/**
+ * Per-patch priority `[L]` for a pattern on a `grid x grid` patch grid: patches with the
+ * smallest values are kept. Feeding it to `planFromNoise` gives nested masks as the ratio grows.
+ */
+export function patternNoise(pattern: SeededPattern, seed: number, grid: number): Float32Array {
+  const L = grid * grid;
+  switch (pattern) {
+    case 'random':
+      return seededNoise(seed, 1, L);
+    case 'grid':
+      return gridNoise(seed, grid);
+    case 'block':
+      return blockNoise(seed, grid);
+  }
+}
+
+/** Bayer ordered-dither threshold in [0, 1) for cell (r, c) of a 2^k matrix. */
+function bayer(r: number, c: number, levels: number): number {
+  let v = 0;
+  for (let bit = levels - 1, i = 0; i < levels; i++, bit--) {
+    const rb = (r >> i) & 1;
+    const cb = (c >> i) & 1;
+    // Standard recursive Bayer index: 2x2 base [[0,2],[3,1]].
+    v |= ((rb ^ cb) | (rb << 1)) << (2 * bit);
+  }
+  return v / 4 ** levels;
+}
+
+/** Regularly spaced keeps (ordered dithering): at 75 % it keeps one patch in every 2x2 cell. */
+function gridNoise(seed: number, grid: number): Float32Array {
+  const levels = Math.max(1, Math.ceil(Math.log2(grid)));
+  const jitter = seededNoise(seed, 1, grid * grid);
+  const out = new Float32Array(grid * grid);
+  const offR = seed & 1;
+  const offC = (seed >> 1) & 1;
+  for (let r = 0; r < grid; r++) {
+    for (let c = 0; c < grid; c++) {
+      // Keep-first order: low Bayer threshold = kept at high mask ratios; invert so that the
+      // cell kept last (highest threshold) is the one kept at 75 %.
+      const t = bayer(r + offR, c + offC, levels);
+      // Jitter under half a threshold step breaks ties without crossing dither levels.
+      out[r * grid + c] = (1 - t) + (0.5 * jitter[r * grid + c]) / 4 ** levels;
+    }
+  }
+  return out;
+}
+
+/** Block-wise masking (BEiT-style): random rectangles are laid until all patches are covered;
+ * a patch's priority is the step that first covered it, so masks grow block by block. */
+function blockNoise(seed: number, grid: number): Float32Array {
+  const L = grid * grid;
+  const next = mulberry32(seed ^ 0x9e3779b9);
+  const covered = new Int32Array(L).fill(-1);
+  const MIN_BLOCK_PATCHES = 4;
+  const MAX_ASPECT = 3;
+  let remaining = L;
+  let step = 0;
+  while (remaining > 0) {
+    const area = MIN_BLOCK_PATCHES + next() * (Math.max(MIN_BLOCK_PATCHES, L * 0.1) - MIN_BLOCK_PATCHES);
+    const logAspect = (next() * 2 - 1) * Math.log(MAX_ASPECT);
+    const aspect = Math.exp(logAspect);
+    const h = Math.max(1, Math.min(grid, Math.round(Math.sqrt(area * aspect))));
+    const w = Math.max(1, Math.min(grid, Math.round(Math.sqrt(area / aspect))));
+    const top = Math.floor(next() * (grid - h + 1));
+    const left = Math.floor(next() * (grid - w + 1));
+    for (let r = top; r < top + h; r++) {
+      for (let c = left; c < left + w; c++) {
+        if (covered[r * grid + c] < 0) {
+          covered[r * grid + c] = step;
+          remaining--;
+        }
+      }
+    }
+    step++;
+  }
+  const jitter = seededNoise(seed, 1, L);
+  const out = new Float32Array(L);
+  // Masked first = largest value, so the earliest-covered blocks get the largest priority.
+  for (let i = 0; i < L; i++) out[i] = (step - covered[i]) + jitter[i] * 0.5;
+  return out;
+}

@@ -1,0 +1,105 @@
+// Messages between the UI thread and the model worker. No DOM, no tf: plain data only.
+// One union per direction; every request carries an id, every response echoes it.
+
+/** TF.js backends the worker can run on, best first. */
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+/** How patches are chosen for masking. */
+export type MaskPattern = 'random' | 'block' | 'grid' | 'painted';
+
+/** How an image is fitted to the model's square input. */
+export type ResizeMode = 'crop' | 'squash';
+
+/** For norm_pix_loss checkpoints: where the masked patches' mean/std come from. */
+export type NormPixStats = 'visible' | 'true';
+
+/** Architecture summary the UI shows (mirrors the model config, in plain data). */
+export interface ModelInfo {
+  imgSize: number;
+  patchSize: number;
+  embedDim: number;
+  depth: number;
+  numHeads: number;
+  decoderEmbedDim: number;
+  decoderDepth: number;
+  decoderNumHeads: number;
+  normPixLoss: boolean;
+  /** Number of parameters. */
+  parameters: number;
+}
+
+/** Where a checkpoint comes from. */
+export type CheckpointSource =
+  | { kind: 'url'; /** folder URL holding config.json + model.safetensors */ baseUrl: string; label: string }
+  | { kind: 'files'; files: { name: string; bytes: ArrayBuffer }[]; label: string }
+  | { kind: 'hub'; repo: string; revision: string; endpoint: string; label: string }
+  | { kind: 'random'; label: string };
+
+/** RGBA pixels at the model's resolution, row-major, 4 bytes a pixel. */
+export interface Rgba {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+/** Requests from the UI to the worker. */
+export type WorkerRequest =
+  | { type: 'init'; id: number; backend?: BackendName }
+  | { type: 'loadCheckpoint'; id: number; source: CheckpointSource }
+  | {
+      type: 'reconstruct';
+      id: number;
+      imageKey: string;
+      /** Image already fitted to imgSize x imgSize. */
+      image: Rgba;
+      maskRatio: number;
+      seed: number;
+      pattern: MaskPattern;
+      /** Only for 'painted': 1 = masked, one entry per patch in patch order. */
+      paintedMask?: Uint8Array;
+      normPixStats: NormPixStats;
+    }
+  | { type: 'cancel'; id: number; /** the request to cancel */ target: number };
+
+/** Timings of one reconstruction, in milliseconds. */
+export interface Timings {
+  totalMs: number;
+  modelMs: number;
+}
+
+/** Error figures over the masked patches, in 0-255 pixel space. */
+export interface Metrics {
+  /** Mean squared error over masked-patch pixels (0-255 space), null when nothing is masked. */
+  mse: number | null;
+  /** PSNR in dB against a 255 peak, null when nothing is masked. */
+  psnr: number | null;
+  maskedCount: number;
+  /** Model loss as the reference defines it, null when nothing is masked. */
+  loss: number | null;
+}
+
+/** Responses from the worker to the UI. */
+export type WorkerResponse =
+  | { type: 'initialized'; id: number; backend: BackendName; notes: string[] }
+  | { type: 'progress'; id: number; loaded: number; total: number | null; stage: string }
+  | { type: 'checkpointLoaded'; id: number; label: string; info: ModelInfo; notes: string[] }
+  | {
+      type: 'reconstruction';
+      id: number;
+      imageKey: string;
+      /** 1 = masked, per patch in patch order. */
+      mask: Uint8Array;
+      reconstruction: Rgba;
+      pasted: Rgba;
+      /** Per-pixel squared error (0-255 space, mean over channels), imgSize*imgSize. */
+      errorMap: Float32Array;
+      metrics: Metrics;
+      timings: Timings;
+    }
+  | { type: 'cancelled'; id: number }
+  | { type: 'error'; id: number; message: string; /** the worker can no longer run */ fatal: boolean };
+
+/** Compile-time exhaustiveness check for switches over the unions above. */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(x)}`);
+}
