@@ -33,7 +33,7 @@ export type CheckpointSource =
   | { kind: 'url'; /** folder URL holding config.json + model.safetensors */ baseUrl: string; label: string }
   | { kind: 'files'; files: { name: string; bytes: ArrayBuffer }[]; label: string }
   | { kind: 'hub'; repo: string; revision: string; endpoint: string; label: string }
-  | { kind: 'random'; label: string };
+  | { kind: 'random'; label: string; /** architecture of the random model; a tiny one when absent */ arch?: Partial<ModelInfo> };
 
 /** RGBA pixels at the model's resolution, row-major, 4 bytes a pixel. */
 export interface Rgba {

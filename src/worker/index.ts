@@ -1,0 +1,182 @@
+// The model worker: keeps one checkpoint's weights resident and answers the protocol in
+// src/protocol/messages.ts. Reconstructions are latest-wins per image; loads never stop the
+// current model from answering until the new one is ready.
+import * as tf from '@tensorflow/tfjs-core';
+import { loadCheckpoint } from '../checkpoints/load';
+import { Mae, randomParams, reconstructImage, DEFAULT_LAYER_NORM_EPS, type MaeConfig } from '../model';
+import { assertNever, type ModelInfo, type WorkerRequest, type WorkerResponse } from '../protocol/messages';
+import { deviceLost, selectBackend } from './backend';
+import { sourceFiles } from './sources';
+
+type ReconstructRequest = Extract<WorkerRequest, { type: 'reconstruct' }>;
+type LoadRequest = Extract<WorkerRequest, { type: 'loadCheckpoint' }>;
+
+/** Architecture of the random-weights model when a request names none: tiny, so it runs anywhere. */
+const TINY_RANDOM_ARCH: MaeConfig = {
+  imgSize: 224, patchSize: 16, inChans: 3, embedDim: 64, depth: 2, numHeads: 4,
+  decoderEmbedDim: 32, decoderDepth: 2, decoderNumHeads: 4, mlpRatio: 4,
+  layerNormEps: DEFAULT_LAYER_NORM_EPS, normPixLoss: false,
+};
+/** Progress messages are sent at most this often, in ms. */
+const PROGRESS_INTERVAL_MS = 100;
+
+const post = (msg: WorkerResponse, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
+
+let model: Mae | null = null;
+/** Reconstructions waiting, by image key: a newer request replaces the waiting one. */
+const waiting = new Map<string, ReconstructRequest>();
+/** A parsed checkpoint waiting to replace the model between two reconstructions. */
+let pendingInstall: (() => Promise<void>) | null = null;
+let pumping = false;
+const downloads = new Map<number, AbortController>();
+
+function infoOf(m: Mae): ModelInfo {
+  const c = m.config;
+  return {
+    imgSize: c.imgSize, patchSize: c.patchSize, embedDim: c.embedDim, depth: c.depth, numHeads: c.numHeads,
+    decoderEmbedDim: c.decoderEmbedDim, decoderDepth: c.decoderDepth, decoderNumHeads: c.decoderNumHeads,
+    normPixLoss: c.normPixLoss, parameters: m.parameterCount,
+  };
+}
+
+async function runReconstruct(req: ReconstructRequest): Promise<void> {
+  if (!model) {
+    post({ type: 'error', id: req.id, message: 'no checkpoint is loaded yet', fatal: false });
+    return;
+  }
+  const size = model.config.imgSize;
+  if (req.image.width !== size || req.image.height !== size) {
+    post({ type: 'error', id: req.id, message: `image is ${req.image.width}x${req.image.height}, the model takes ${size}x${size}`, fatal: false });
+    return;
+  }
+  const t0 = performance.now();
+  const mask = req.pattern === 'painted'
+    ? { pattern: 'painted' as const, mask: req.paintedMask ?? new Uint8Array(model.numPatches) }
+    : { pattern: req.pattern, maskRatio: req.maskRatio, seed: req.seed };
+  const r = await reconstructImage(model, req.image.data, { mask, normPixStats: req.normPixStats });
+  const finite = (v: number | null) => (v === null || Number.isFinite(v) ? v : null);
+  post({
+    type: 'reconstruction', id: req.id, imageKey: req.imageKey, mask: r.mask,
+    reconstruction: { width: size, height: size, data: r.reconstruction },
+    pasted: { width: size, height: size, data: r.pasted },
+    errorMap: r.errorMap,
+    metrics: { mse: r.mse, psnr: finite(r.psnr), maskedCount: r.maskedCount, loss: r.loss },
+    timings: { totalMs: performance.now() - t0, modelMs: r.modelMs },
+  }, [r.mask.buffer, r.reconstruction.buffer, r.pasted.buffer, r.errorMap.buffer]);
+}
+
+/** Runs installs and reconstructions one at a time, so tf never sees two jobs interleave. */
+async function pump(): Promise<void> {
+  if (pumping) return;
+  pumping = true;
+  try {
+    for (;;) {
+      if (pendingInstall) {
+        const install = pendingInstall;
+        pendingInstall = null;
+        await install();
+        continue;
+      }
+      const first = waiting.entries().next();
+      if (first.done) break;
+      const [key, req] = first.value;
+      waiting.delete(key);
+      try {
+        await runReconstruct(req);
+      } catch (e) {
+        post({ type: 'error', id: req.id, message: `reconstruction failed: ${(e as Error).message}`, fatal: false });
+      }
+    }
+  } finally {
+    pumping = false;
+  }
+}
+
+async function warmUp(m: Mae): Promise<void> {
+  const s = m.config.imgSize;
+  const grey = new Uint8ClampedArray(s * s * 4).fill(128);
+  await reconstructImage(m, grey, { mask: { pattern: 'random', maskRatio: 0.75, seed: 0 } });
+}
+
+async function handleLoad(req: LoadRequest): Promise<void> {
+  const ctrl = new AbortController();
+  downloads.set(req.id, ctrl);
+  try {
+    let last = 0;
+    const files = await sourceFiles(req.source, (stage) => (loaded, total) => {
+      const now = performance.now();
+      if (now - last < PROGRESS_INTERVAL_MS && loaded !== total) return;
+      last = now;
+      post({ type: 'progress', id: req.id, loaded, total, stage });
+    }, ctrl.signal);
+    if (ctrl.signal.aborted) throw new Error('cancelled');
+    post({ type: 'progress', id: req.id, loaded: 0, total: null, stage: 'parsing' });
+    const parsed = req.source.kind === 'random'
+      ? { config: { ...TINY_RANDOM_ARCH, ...req.source.arch } as MaeConfig, params: null, notes: ['random weights, for testing'] }
+      : loadCheckpoint(files);
+    pendingInstall = async () => {
+      let next: Mae | null = null;
+      try {
+        next = Mae.create(parsed.config, parsed.params ?? randomParams(parsed.config, 0));
+        await warmUp(next);
+      } catch (e) {
+        next?.dispose();
+        const msg = (e as Error).message;
+        const oom = /memory|allocat|OOM/i.test(msg);
+        post({ type: 'error', id: req.id, message: oom ? `the checkpoint does not fit in this device's memory (${msg})` : msg, fatal: false });
+        return;
+      }
+      model?.dispose();
+      model = next;
+      post({ type: 'checkpointLoaded', id: req.id, label: req.source.label, info: infoOf(next), notes: [...parsed.notes, ...next.notes] });
+    };
+    await pump();
+  } catch (e) {
+    if (ctrl.signal.aborted) post({ type: 'cancelled', id: req.id });
+    else post({ type: 'error', id: req.id, message: (e as Error).message, fatal: false });
+  } finally {
+    downloads.delete(req.id);
+  }
+}
+
+async function handle(req: WorkerRequest): Promise<void> {
+  switch (req.type) {
+    case 'init': {
+      try {
+        const { backend, notes } = await selectBackend(req.backend);
+        post({ type: 'initialized', id: req.id, backend, notes });
+        void deviceLost().then((why) => post({ type: 'error', id: req.id, message: `GPU device lost: ${why}`, fatal: true }));
+      } catch (e) {
+        post({ type: 'error', id: req.id, message: (e as Error).message, fatal: true });
+      }
+      return;
+    }
+    case 'loadCheckpoint':
+      return handleLoad(req);
+    case 'reconstruct': {
+      const older = waiting.get(req.imageKey);
+      if (older) post({ type: 'cancelled', id: older.id });
+      waiting.set(req.imageKey, req);
+      return pump();
+    }
+    case 'cancel': {
+      downloads.get(req.target)?.abort();
+      for (const [key, w] of waiting) {
+        if (w.id === req.target) {
+          waiting.delete(key);
+          post({ type: 'cancelled', id: w.id });
+        }
+      }
+      return;
+    }
+    default:
+      assertNever(req);
+  }
+}
+
+self.onmessage = (e: MessageEvent<WorkerRequest>) => {
+  void handle(e.data);
+};
+
+/** Exposed for debugging in the console: tensor count should stay flat between jobs. */
+(self as unknown as { tfMemory: () => tf.MemoryInfo }).tfMemory = () => tf.memory();
