@@ -1,8 +1,7 @@
 // Golden cases: a reference forward pass in a folder (see tests/fixtures/golden/README.md),
-// run through the TypeScript model and compared output by output.
+// run through the TypeScript model and compared output by output. No Node APIs here, so the
+// same code runs in the browser (webgpu/webgl parity) with a fetch-based reader.
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
 import { readNpy } from '../../src/checkpoints/npy';
 import { loadCheckpoint } from '../../src/checkpoints/load';
 import { Mae, planFromNoise } from '../../src/model';
@@ -12,6 +11,9 @@ export const GOLDEN_ABS_TOL = 1e-4;
 
 /** Checkpoint layouts a case folder holds. */
 export type Layout = 'pth' | 'hf';
+
+/** Reads a file of the case folder by relative path; resolves null when it does not exist. */
+export type CaseReader = (rel: string) => Promise<Uint8Array | null>;
 
 /** The architecture and settings a case folder was made with (case.json). */
 export interface CaseJson {
@@ -29,28 +31,16 @@ export interface CaseJson {
   mask_ratio: number;
   batch: number;
   loss: number | null;
-  arrays: Record<string, { shape: number[]; dtype: string }>;
 }
 
-/** The files of a checkpoint in a case folder, for the given layout. */
-export function caseCheckpointFiles(dir: string, layout: Layout): { name: string; bytes: Uint8Array }[] {
-  if (layout === 'pth') {
-    const f = path.join(dir, 'checkpoint.pth');
-    return [{ name: 'checkpoint.pth', bytes: new Uint8Array(readFileSync(f)) }];
-  }
-  const files = [{ name: 'model.safetensors', bytes: new Uint8Array(readFileSync(path.join(dir, 'hf', 'model.safetensors'))) }];
-  const cfg = path.join(dir, 'hf', 'config.json');
-  if (existsSync(cfg)) files.push({ name: 'config.json', bytes: new Uint8Array(readFileSync(cfg)) });
-  return files;
-}
-
-/** Largest absolute difference between two equally long arrays. */
+/** Largest absolute difference between two equally long arrays (NaN counts as infinite). */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new RangeError(`length ${a.length} vs ${b.length}`);
+  if (a.length !== b.length) return Infinity;
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
-    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+    if (Number.isNaN(d)) return Infinity;
+    if (d > m) m = d;
   }
   return m;
 }
@@ -67,22 +57,34 @@ export interface CaseReport {
   pass: boolean;
 }
 
-function npy(dir: string, name: string) {
-  return readNpy(new Uint8Array(readFileSync(path.join(dir, `${name}.npy`))));
+async function must(read: CaseReader, rel: string): Promise<Uint8Array> {
+  const b = await read(rel);
+  if (!b) throw new Error(`the case folder has no ${rel}`);
+  return b;
 }
 
-/** Runs a case folder on the active backend and compares every output with the reference. */
-export async function runGoldenCase(dir: string, layout: Layout): Promise<CaseReport> {
-  const cj = JSON.parse(readFileSync(path.join(dir, 'case.json'), 'utf8')) as CaseJson;
+/** The checkpoint files of a case in one layout. */
+export async function caseCheckpointFiles(read: CaseReader, layout: Layout): Promise<{ name: string; bytes: Uint8Array }[]> {
+  if (layout === 'pth') return [{ name: 'checkpoint.pth', bytes: await must(read, 'checkpoint.pth') }];
+  const files = [{ name: 'model.safetensors', bytes: await must(read, 'hf/model.safetensors') }];
+  const cfg = await read('hf/config.json');
+  if (cfg) files.push({ name: 'config.json', bytes: cfg });
+  return files;
+}
+
+/** Runs a case on the active backend and compares every output with the reference. */
+export async function runGoldenCase(name: string, read: CaseReader, layout: Layout, tolerance = GOLDEN_ABS_TOL): Promise<CaseReport> {
+  const cj = JSON.parse(new TextDecoder().decode(await must(read, 'case.json'))) as CaseJson;
+  const npy = async (n: string) => readNpy(await must(read, `${n}.npy`));
   // A .pth carries no head count; the case states the architecture it was made with.
-  const ckpt = loadCheckpoint(caseCheckpointFiles(dir, layout), {
+  const ckpt = loadCheckpoint(await caseCheckpointFiles(read, layout), {
     overrides: { numHeads: cj.num_heads, decoderNumHeads: cj.decoder_num_heads, normPixLoss: cj.norm_pix_loss },
   });
   const model = Mae.create(ckpt.config, ckpt.params);
   try {
-    const x = npy(dir, 'x');
-    const noise = npy(dir, 'noise');
-    const [n, l] = noise.shape;
+    const x = await npy('x');
+    const noise = await npy('noise');
+    const [n] = noise.shape;
     const plan = planFromNoise(Float32Array.from(noise.data as ArrayLike<number>), n, cj.mask_ratio);
     const imgs = tf.tensor4d(Float32Array.from(x.data as ArrayLike<number>), x.shape as [number, number, number, number]);
     const out = model.forward(imgs, plan);
@@ -90,18 +92,19 @@ export async function runGoldenCase(dir: string, layout: Layout): Promise<CaseRe
       [out.latent, out.pred, out.recon, out.paste, out.mask, out.idsRestore].map((t) => t.data()));
     const loss = out.loss ? (await out.loss.data())[0] : null;
     tf.dispose([imgs, out.latent, out.pred, out.recon, out.paste, out.mask, out.idsRestore, ...(out.loss ? [out.loss] : [])]);
-    const refLoss = npy(dir, 'loss').data[0] as number;
-    const maskEqual = maxAbsDiff(mask, npy(dir, 'mask').data as ArrayLike<number>) === 0 && mask.length === n * l;
-    const idsRestoreEqual = maxAbsDiff(ids, npy(dir, 'ids_restore').data as ArrayLike<number>) === 0;
+    const refLoss = cj.loss;
+    const maskEqual = maxAbsDiff(mask, (await npy('mask')).data as ArrayLike<number>) === 0;
+    const idsRestoreEqual = maxAbsDiff(ids, (await npy('ids_restore')).data as ArrayLike<number>) === 0;
     const maxAbs = {
-      latent: maxAbsDiff(latent, npy(dir, 'latent').data as ArrayLike<number>),
-      pred: maxAbsDiff(pred, npy(dir, 'pred').data as ArrayLike<number>),
-      recon: maxAbsDiff(recon, npy(dir, 'recon').data as ArrayLike<number>),
-      paste: maxAbsDiff(paste, npy(dir, 'paste').data as ArrayLike<number>),
-      loss: loss === null || Number.isNaN(refLoss) ? (loss === null && (cj.loss === null) ? 0 : Infinity) : Math.abs(loss - refLoss),
+      latent: maxAbsDiff(latent, (await npy('latent')).data as ArrayLike<number>),
+      pred: maxAbsDiff(pred, (await npy('pred')).data as ArrayLike<number>),
+      recon: maxAbsDiff(recon, (await npy('recon')).data as ArrayLike<number>),
+      paste: maxAbsDiff(paste, (await npy('paste')).data as ArrayLike<number>),
+      // Both undefined (nothing masked) is agreement; one undefined is not.
+      loss: loss === null || refLoss === null ? (loss === refLoss ? 0 : Infinity) : Math.abs(loss - refLoss),
     };
-    const pass = maskEqual && idsRestoreEqual && Object.values(maxAbs).every((v) => v <= GOLDEN_ABS_TOL);
-    return { case: path.basename(dir), layout, backend: tf.getBackend(), maskEqual, idsRestoreEqual, maxAbs, tolerance: GOLDEN_ABS_TOL, pass };
+    const pass = maskEqual && idsRestoreEqual && Object.values(maxAbs).every((v) => v <= tolerance);
+    return { case: name, layout, backend: tf.getBackend(), maskEqual, idsRestoreEqual, maxAbs, tolerance, pass };
   } finally {
     model.dispose();
   }

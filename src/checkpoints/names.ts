@@ -1,0 +1,166 @@
+import { decoderMlpHiddenDim, mlpHiddenDim, numPatches, type MaeConfig } from '../model/config';
+
+// Parameter names. Everything downstream uses the reference `models_mae.py` names; Hugging Face
+// `ViTMAEForPreTraining` names are mapped onto them, with separate q/k/v projections concatenated
+// (in that order along the output dimension) into the reference's fused `attn.qkv`.
+
+/** Which naming scheme a state dict uses. */
+export type Layout = 'pth' | 'hf';
+
+/** Position tables that may be absent: both are fixed 2-D sin-cos in MAE, so the model can rebuild them. */
+export const OPTIONAL_PARAMS: ReadonlySet<string> = new Set(['pos_embed', 'decoder_pos_embed']);
+
+/** Buffers some exporters add that carry no weights (never needed, never worth an error). */
+const HARMLESS_EXTRAS = [/(^|\.)num_batches_tracked$/, /(^|\.)position_ids$/, /(^|\.)relative_position_index$/];
+
+/** True for a stored name that is neither a parameter nor worth complaining about. */
+export function isHarmlessExtra(name: string): boolean {
+  return HARMLESS_EXTRAS.some((r) => r.test(name));
+}
+
+/** DDP / DataParallel wrap every name in this prefix. */
+const DDP_PREFIX = 'module.';
+
+/** Drops a `module.` prefix when every name carries it (state dicts saved from DistributedDataParallel). */
+export function stripWrapperPrefix(names: string[]): Map<string, string> {
+  const all = names.length > 0 && names.every((n) => n.startsWith(DDP_PREFIX));
+  return new Map(names.map((n) => [all ? n.slice(DDP_PREFIX.length) : n, n]));
+}
+
+const HF_MARKERS = [/^vit\./, /^decoder\.decoder_/, /^decoder\.mask_token$/, /^embeddings\./, /^encoder\.layer\./];
+
+/** Tells the Hugging Face layout from the reference one by its names. */
+export function detectLayout(names: Iterable<string>): Layout {
+  for (const n of names) if (HF_MARKERS.some((r) => r.test(n))) return 'hf';
+  return 'pth';
+}
+
+/** Reference block sub-names for each HF layer sub-name; q/k/v map to a slot of the fused qkv. */
+const HF_LAYER_RULES: readonly { re: RegExp; ref: (m: RegExpExecArray) => string; part?: number }[] = [
+  { re: /^layernorm_before\.(weight|bias)$/, ref: (m) => `norm1.${m[1]}` },
+  { re: /^attention\.attention\.query\.(weight|bias)$/, ref: (m) => `attn.qkv.${m[1]}`, part: 0 },
+  { re: /^attention\.attention\.key\.(weight|bias)$/, ref: (m) => `attn.qkv.${m[1]}`, part: 1 },
+  { re: /^attention\.attention\.value\.(weight|bias)$/, ref: (m) => `attn.qkv.${m[1]}`, part: 2 },
+  { re: /^attention\.output\.dense\.(weight|bias)$/, ref: (m) => `attn.proj.${m[1]}` },
+  { re: /^layernorm_after\.(weight|bias)$/, ref: (m) => `norm2.${m[1]}` },
+  { re: /^intermediate\.dense\.(weight|bias)$/, ref: (m) => `mlp.fc1.${m[1]}` },
+  { re: /^output\.dense\.(weight|bias)$/, ref: (m) => `mlp.fc2.${m[1]}` },
+];
+const QKV_PARTS = 3;
+
+/** Top-level HF names (after an optional `vit.` prefix on the encoder) -> reference names. */
+const HF_TOP_RULES: readonly { re: RegExp; ref: (m: RegExpExecArray) => string }[] = [
+  { re: /^(?:vit\.)?embeddings\.cls_token$/, ref: () => 'cls_token' },
+  { re: /^(?:vit\.)?embeddings\.position_embeddings$/, ref: () => 'pos_embed' },
+  { re: /^(?:vit\.)?embeddings\.patch_embeddings\.projection\.(weight|bias)$/, ref: (m) => `patch_embed.proj.${m[1]}` },
+  { re: /^(?:vit\.)?layernorm\.(weight|bias)$/, ref: (m) => `norm.${m[1]}` },
+  { re: /^decoder\.decoder_embed\.(weight|bias)$/, ref: (m) => `decoder_embed.${m[1]}` },
+  { re: /^decoder\.mask_token$/, ref: () => 'mask_token' },
+  { re: /^decoder\.decoder_pos_embed$/, ref: () => 'decoder_pos_embed' },
+  { re: /^decoder\.decoder_norm\.(weight|bias)$/, ref: (m) => `decoder_norm.${m[1]}` },
+  { re: /^decoder\.decoder_pred\.(weight|bias)$/, ref: (m) => `decoder_pred.${m[1]}` },
+];
+const HF_LAYER_PREFIXES: readonly { re: RegExp; ref: string }[] = [
+  { re: /^(?:vit\.)?encoder\.layer\.(\d+)\.(.+)$/, ref: 'blocks' },
+  { re: /^decoder\.decoder_layers\.(\d+)\.(.+)$/, ref: 'decoder_blocks' },
+];
+
+/** One reference parameter and the stored tensors it is made of (three for an HF fused qkv). */
+export interface MappedParam {
+  /** Stored names; a hole means that part (e.g. the key projection) is missing. */
+  sources: (string | undefined)[];
+}
+
+/** Maps stored names onto reference names; names that fit no rule come back in `unmapped`. */
+export function mapToReference(names: Iterable<string>, layout: Layout): {
+  params: Map<string, MappedParam>;
+  unmapped: string[];
+} {
+  const params = new Map<string, MappedParam>();
+  const unmapped: string[] = [];
+  for (const name of names) {
+    if (layout === 'pth') {
+      params.set(name, { sources: [name] });
+      continue;
+    }
+    const hit = mapHfName(name);
+    if (!hit) {
+      unmapped.push(name);
+      continue;
+    }
+    if (hit.part === undefined) {
+      params.set(hit.ref, { sources: [name] });
+    } else {
+      const p = params.get(hit.ref) ?? { sources: new Array<string | undefined>(QKV_PARTS).fill(undefined) };
+      p.sources[hit.part] = name;
+      params.set(hit.ref, p);
+    }
+  }
+  return { params, unmapped };
+}
+
+function mapHfName(name: string): { ref: string; part?: number } | undefined {
+  for (const rule of HF_TOP_RULES) {
+    const m = rule.re.exec(name);
+    if (m) return { ref: rule.ref(m) };
+  }
+  for (const prefix of HF_LAYER_PREFIXES) {
+    const m = prefix.re.exec(name);
+    if (!m) continue;
+    for (const rule of HF_LAYER_RULES) {
+      const s = rule.re.exec(m[2]);
+      if (s) return { ref: `${prefix.ref}.${m[1]}.${rule.ref(s)}`, part: rule.part };
+    }
+  }
+  return undefined;
+}
+
+/** True when any reference name belongs to the decoder. */
+export function hasDecoder(refNames: Iterable<string>): boolean {
+  for (const n of refNames) if (n === 'mask_token' || n.startsWith('decoder_')) return true;
+  return false;
+}
+
+function blockShapes(out: Map<string, number[]>, prefix: string, depth: number, dim: number, hidden: number): void {
+  for (let i = 0; i < depth; i++) {
+    const b = `${prefix}.${i}`;
+    out.set(`${b}.norm1.weight`, [dim]);
+    out.set(`${b}.norm1.bias`, [dim]);
+    out.set(`${b}.attn.qkv.weight`, [QKV_PARTS * dim, dim]);
+    out.set(`${b}.attn.qkv.bias`, [QKV_PARTS * dim]);
+    out.set(`${b}.attn.proj.weight`, [dim, dim]);
+    out.set(`${b}.attn.proj.bias`, [dim]);
+    out.set(`${b}.norm2.weight`, [dim]);
+    out.set(`${b}.norm2.bias`, [dim]);
+    out.set(`${b}.mlp.fc1.weight`, [hidden, dim]);
+    out.set(`${b}.mlp.fc1.bias`, [hidden]);
+    out.set(`${b}.mlp.fc2.weight`, [dim, hidden]);
+    out.set(`${b}.mlp.fc2.bias`, [dim]);
+  }
+}
+
+/** Every reference parameter name with its shape, in the reference state-dict order. */
+export function expectedShapes(c: MaeConfig): Map<string, number[]> {
+  const e = c.embedDim;
+  const d = c.decoderEmbedDim;
+  const tokens = 1 + numPatches(c);
+  const pixels = c.patchSize * c.patchSize * c.inChans;
+  const out = new Map<string, number[]>();
+  out.set('cls_token', [1, 1, e]);
+  out.set('pos_embed', [1, tokens, e]);
+  out.set('mask_token', [1, 1, d]);
+  out.set('decoder_pos_embed', [1, tokens, d]);
+  out.set('patch_embed.proj.weight', [e, c.inChans, c.patchSize, c.patchSize]);
+  out.set('patch_embed.proj.bias', [e]);
+  blockShapes(out, 'blocks', c.depth, e, mlpHiddenDim(c));
+  out.set('norm.weight', [e]);
+  out.set('norm.bias', [e]);
+  out.set('decoder_embed.weight', [d, e]);
+  out.set('decoder_embed.bias', [d]);
+  blockShapes(out, 'decoder_blocks', c.decoderDepth, d, decoderMlpHiddenDim(c));
+  out.set('decoder_norm.weight', [d]);
+  out.set('decoder_norm.bias', [d]);
+  out.set('decoder_pred.weight', [pixels, d]);
+  out.set('decoder_pred.bias', [pixels]);
+  return out;
+}
