@@ -14,5 +14,4 @@ export default defineConfig({
   preview: { headers: isolation },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
 });

@@ -159,6 +159,12 @@ export function loadCheckpoint(files: CheckpointFile[], options: LoadOptions = {
   }
   const layout = detectLayout(stored.keys());
   const { params: mapped, unmapped } = mapToReference(stored.keys(), layout);
+  // Nothing with an MAE encoder name (patch embedding, blocks) means another model altogether.
+  const encoderNames = [...mapped.keys()].filter((k) => k.startsWith('patch_embed.') || k.startsWith('blocks.'));
+  if (encoderNames.length === 0) {
+    throw new CheckpointError('not an MAE checkpoint: none of its tensors has a ViT-MAE name '
+      + `(it holds ${listNames([...stored.keys()])})`);
+  }
   if (!hasDecoder(mapped.keys())) throw new CheckpointError(NO_DECODER);
 
   // Shapes under reference names; a fused qkv is its parts stacked along the output dimension.

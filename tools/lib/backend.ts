@@ -19,6 +19,8 @@ export async function useBackend(name: NodeBackend): Promise<void> {
     setWasmPaths(path.join(dir, 'dist') + path.sep);
     wasmPathsSet = true;
   }
+  // PROD silences tfjs's "install tfjs-node" banner, so commands print only their own output.
+  tf.env().set('PROD', true);
   const ok = await tf.setBackend(name);
   await tf.ready();
   if (!ok || tf.getBackend() !== name) {
