@@ -146,9 +146,9 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
         replay.forEach(([, p]) => p.reject(e as Error));
         return;
       }
-      for (const [, p] of replay) {
+      for (const [oldId, p] of replay) {
         if (p.kind === 'reconstruct') {
-          if (latestByKey.has(p.params.imageKey)) {
+          if (latestByKey.get(p.params.imageKey) === oldId) {
             // Superseded ones resolve null; the latest is sent again under a fresh id.
             const again = reconstruct(p.params);
             again.then(p.resolve, p.reject);

@@ -2,6 +2,7 @@
 // dropped files, or random weights.
 import { DEFAULT_REVISION, downloadBytes, fetchHubCheckpoint, hubFileUrl, type ProgressFn } from '../checkpoints/hub';
 import type { CheckpointSource } from '../protocol/messages';
+import { CheckpointError } from '../checkpoints/types';
 
 /** Cache Storage bucket for hub downloads. */
 export const HUB_CACHE = 'mae-hub-v1';
@@ -36,6 +37,10 @@ export async function sourceFiles(source: CheckpointSource, onProgress: (stage: 
       const base = source.baseUrl.endsWith('/') ? source.baseUrl : `${source.baseUrl}/`;
       const resolved = new URL(base, self.location.href).href;
       const config = await downloadBytes(resolved + 'config.json', undefined, signal);
+      // Dev servers answer missing files with the app's index.html: say what is really wrong.
+      if (new TextDecoder().decode(config.subarray(0, 64)).trimStart()[0] !== '{') {
+        throw new CheckpointError(`no checkpoint at ${resolved} (config.json is missing)`);
+      }
       const weights = await downloadBytes(resolved + 'model.safetensors', onProgress('model.safetensors'), signal);
       return [{ name: 'config.json', bytes: config }, { name: 'model.safetensors', bytes: weights }];
     }

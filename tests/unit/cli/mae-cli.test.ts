@@ -101,7 +101,7 @@ describe('mae reconstruct', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^mae: /);
-    expect(lines[0]).not.toMatch(/unexpected error|    at /);
+    expect(lines[0]).not.toMatch(/unexpected error|\s{4}at /);
     expect(lines[0]).toMatch(pattern);
   });
 });

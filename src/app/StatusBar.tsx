@@ -1,0 +1,87 @@
+// Backend, checkpoint, model, timing of the last reconstruction, readiness and restart messages.
+import type { BackendName } from '../protocol/messages';
+import { CheckpointStatus } from '../features/checkpoint/CheckpointStatus';
+import { formatMs } from '../features/metrics/format';
+import { BACKENDS } from '../store/settings';
+import { useApp, useAppStore } from '../store/react';
+import type { ModelPhase } from '../store/types';
+import { reloadWithBackend } from './urlSync';
+
+const PHASE_TEXT: Record<ModelPhase, string> = {
+  idle: 'starting…',
+  starting: 'starting the model…',
+  loading: 'loading the checkpoint…',
+  ready: 'ready',
+  restarting: 'restarting…',
+  error: 'not available',
+};
+
+const BACKEND_NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'CPU (slow)' };
+
+function PhaseChip() {
+  const phase = useApp((s) => s.model.phase);
+  const progress = useApp((s) => s.model.progress);
+  let text = PHASE_TEXT[phase];
+  if (phase === 'loading' && progress?.total) text = `loading ${Math.round((100 * progress.loaded) / progress.total)} %…`;
+  return (
+    <span className={`chip phase phase-${phase}`} data-testid="status-phase" data-phase={phase}>
+      <span className="dot" aria-hidden="true" />
+      {text}
+    </span>
+  );
+}
+
+function BackendChip() {
+  const store = useAppStore();
+  const backend = useApp((s) => s.model.backend);
+  const notes = useApp((s) => s.model.backendNotes);
+  const override = useApp((s) => s.settings.backend);
+  return (
+    <span className="chip backend" title={notes.join('\n') || undefined}>
+      <span data-testid="status-backend" data-backend={backend ?? ''}>{backend ? BACKEND_NAMES[backend] : '…'}</span>
+      <select
+        aria-label="Backend" data-testid="backend-select" className="backend-select" value={override ?? 'auto'}
+        onChange={(e) => reloadWithBackend(store, e.target.value === 'auto' ? null : (e.target.value as BackendName))}
+        title="Choose a backend (reloads the page)"
+      >
+        <option value="auto">auto</option>
+        {BACKENDS.map((b) => <option key={b} value={b}>force {BACKEND_NAMES[b]}</option>)}
+      </select>
+    </span>
+  );
+}
+
+function Timing() {
+  const t = useApp((s) => s.model.lastTimings);
+  const at = useApp((s) => s.model.lastAt);
+  if (!t) return null;
+  return (
+    <span className="chip chip-quiet" data-testid="status-timing"
+      title={at ? `at ${new Date(at).toLocaleTimeString()}; the model alone took ${formatMs(t.modelMs)}` : undefined}>
+      last: {formatMs(t.totalMs)}
+    </span>
+  );
+}
+
+export function StatusBar() {
+  const message = useApp((s) => s.model.message);
+  return (
+    <div className="statusbar" aria-label="Model status">
+      <PhaseChip />
+      <BackendChip />
+      <CheckpointStatus />
+      <Timing />
+      <span className="status-message" role="status" data-testid="status-message">{message}</span>
+    </div>
+  );
+}
+
+export function ModelError() {
+  const error = useApp((s) => s.model.error);
+  if (!error) return null;
+  return (
+    <div className="banner banner-error" role="alert" data-testid="model-error">
+      <strong>The model cannot run.</strong> {error} Try another backend from the status bar, or reload.
+    </div>
+  );
+}

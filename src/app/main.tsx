@@ -1,0 +1,41 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createModelClient } from '../worker-client/client';
+import { createBrowserFitter } from '../features/image-drop/browserDecoder';
+import { createFileDecoder } from '../features/image-drop/decode';
+import { createAppStore } from '../store/createAppStore';
+import { idbPersistence, memoryPersistence } from '../store/persistence';
+import { StoreProvider } from '../store/react';
+import { parseUrlSettings } from '../store/settings';
+import { App } from './App';
+import { syncUrl } from './urlSync';
+import './styles.css';
+
+const client = createModelClient();
+const store = createAppStore({
+  client,
+  decoder: createFileDecoder(createBrowserFitter()),
+  persistence: typeof indexedDB !== 'undefined' ? idbPersistence() : memoryPersistence(),
+  urlSettings: parseUrlSettings(window.location.search),
+});
+syncUrl(store);
+
+// For debugging and end-to-end tests: the store, read-only by convention.
+(window as unknown as { __maeStore?: typeof store }).__maeStore = store;
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>
+  </StrictMode>,
+);
+
+void store.getState().boot();
+
+window.addEventListener('pagehide', (e) => {
+  // A page kept in the back-forward cache comes back with its worker; only a real unload ends it.
+  if (e.persisted) return;
+  store.getState().teardown();
+  client.dispose();
+});

@@ -1,0 +1,80 @@
+import { useState } from 'react';
+import { useApp, useAppStore } from '../../store/react';
+import { fetchSampleFile, type Sample } from './samples';
+import { useImageIntake } from './useImageIntake';
+import { useSamples } from './useSamples';
+
+function SamplePicker() {
+  const samples = useSamples();
+  const store = useAppStore();
+  const [busy, setBusy] = useState<string | null>(null);
+  if (!samples.length) return null;
+  const add = async (s: Sample) => {
+    setBusy(s.file);
+    try {
+      await store.getState().addFiles([await fetchSampleFile(s)]);
+    } catch (e) {
+      store.getState().notify('error', (e as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <div className="samples">
+      <span className="samples-label">Or try a sample:</span>
+      <ul className="samples-list">
+        {samples.map((s) => (
+          <li key={s.file}>
+            <button type="button" className="sample" data-testid="sample-button" onClick={() => add(s)} disabled={busy === s.file}
+              title={s.credit ? `${s.title} (${s.credit})` : s.title} aria-label={`Add sample photo: ${s.title}`}>
+              <img src={s.url} alt="" loading="lazy" decoding="async" width={56} height={56} />
+              <span>{s.title}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The intake card: file picker, samples, and "remove all". */
+export function ImageDrop() {
+  const store = useAppStore();
+  const count = useApp((s) => s.order.length);
+  return (
+    <section className="intake" aria-label="Add pictures">
+      <div className="dropzone">
+        <div className="dropzone-text">
+          <strong>Drop pictures anywhere on the page</strong>, paste one, or
+        </div>
+        <label className="button button-primary file-button">
+          Choose files…
+          <input
+            type="file" multiple accept="image/*" data-testid="image-input" className="visually-hidden"
+            onChange={(e) => {
+              const files = Array.from(e.target.files ?? []).map((f) => ({ name: f.name, blob: f as Blob }));
+              e.target.value = '';
+              if (files.length) void store.getState().addFiles(files);
+            }}
+          />
+        </label>
+        {count > 0 && (
+          <button type="button" className="button button-quiet" data-testid="clear-all"
+            onClick={() => store.getState().clearImages()}>Remove all ({count})</button>
+        )}
+      </div>
+      <SamplePicker />
+    </section>
+  );
+}
+
+/** Full-window hint while files are dragged over the page; also installs the drop and paste listeners. */
+export function DropOverlay() {
+  const dragging = useImageIntake();
+  if (!dragging) return null;
+  return (
+    <div className="drop-overlay" data-testid="drop-overlay" aria-hidden="true">
+      <div className="drop-overlay-card">Drop to add pictures</div>
+    </div>
+  );
+}

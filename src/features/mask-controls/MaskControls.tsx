@@ -1,0 +1,127 @@
+import { useId, useState } from 'react';
+import type { MaskPattern, NormPixStats, ResizeMode } from '../../protocol/messages';
+import type { MaskStyle } from '../../shared/panels';
+import { MAX_RATIO_PCT, MAX_SEED } from '../../store/settings';
+import { useApp, useAppStore } from '../../store/react';
+import { maskedAtRatio } from './maskMath';
+
+const PATTERN_LABELS: Record<MaskPattern, string> = {
+  random: 'Random (as in the paper)',
+  block: 'Blocks',
+  grid: 'Regular grid',
+  painted: 'Painted by hand',
+};
+
+function SeedInput({ id, seed, onCommit }: { id: string; seed: number; onCommit: (n: number) => void }) {
+  const [draft, setDraft] = useState(String(seed));
+  const [shown, setShown] = useState(seed);
+  if (shown !== seed) {
+    setShown(seed);
+    setDraft(String(seed));
+  }
+  const valid = (v: string) => /^\d+$/.test(v.trim()) && Number(v) <= MAX_SEED;
+  return (
+    <input
+      id={id} type="number" inputMode="numeric" min={0} max={MAX_SEED} step={1}
+      aria-label="Seed" data-testid="seed-input" className="seed-input"
+      aria-invalid={!valid(draft)}
+      value={draft}
+      onChange={(e) => {
+        setDraft(e.target.value);
+        if (valid(e.target.value)) onCommit(Number(e.target.value));
+      }}
+      onBlur={() => setDraft(String(seed))}
+    />
+  );
+}
+
+export function MaskControls() {
+  const settings = useApp((s) => s.settings);
+  const info = useApp((s) => s.model.info);
+  const actions = useAppStore().getState();
+  const ids = { ratio: useId(), pattern: useId(), style: useId(), resize: useId(), stats: useId(), seed: useId() };
+  const painted = settings.pattern === 'painted';
+  const numPatches = info ? (info.imgSize / info.patchSize) ** 2 : null;
+
+  return (
+    <section className="controls" aria-label="Mask settings">
+      <div className="control control-ratio">
+        <label htmlFor={ids.ratio}>Mask ratio</label>
+        <div className="ratio-row">
+          <input
+            id={ids.ratio} type="range" min={0} max={MAX_RATIO_PCT} step={1}
+            aria-label="Mask ratio" aria-valuetext={`${settings.ratioPct} percent`} data-testid="mask-ratio"
+            value={settings.ratioPct} disabled={painted}
+            onChange={(e) => actions.setRatioPct(Number(e.target.value))}
+          />
+          <output htmlFor={ids.ratio} className="ratio-value" data-testid="mask-ratio-value">{settings.ratioPct}&thinsp;%</output>
+        </div>
+        <p className="hint">
+          {painted
+            ? 'Painting: click or drag on a masked panel to hide or reveal patches.'
+            : numPatches !== null
+              ? `${maskedAtRatio(numPatches, settings.ratioPct)} of ${numPatches} patches hidden`
+              : '\u00a0'}
+        </p>
+      </div>
+
+      <div className="control">
+        <label htmlFor={ids.seed}>Seed</label>
+        <div className="seed-row">
+          <SeedInput id={ids.seed} seed={settings.seed} onCommit={actions.setSeed} />
+          <button type="button" className="button" data-testid="new-seed" onClick={actions.newSeed}
+            title="Pick another random mask">New seed</button>
+        </div>
+      </div>
+
+      <div className="control">
+        <label htmlFor={ids.pattern}>Mask pattern</label>
+        <select id={ids.pattern} aria-label="Mask pattern" data-testid="mask-pattern" value={settings.pattern}
+          onChange={(e) => actions.setPattern(e.target.value as MaskPattern)}>
+          {(Object.keys(PATTERN_LABELS) as MaskPattern[]).map((p) => <option key={p} value={p}>{PATTERN_LABELS[p]}</option>)}
+        </select>
+      </div>
+
+      <div className="control">
+        <label htmlFor={ids.style}>Hidden patches</label>
+        <select id={ids.style} aria-label="Mask style" data-testid="mask-style" value={settings.maskStyle}
+          onChange={(e) => actions.setMaskStyle(e.target.value as MaskStyle)}>
+          <option value="grey">Mean grey</option>
+          <option value="checker">Checkerboard</option>
+        </select>
+      </div>
+
+      <div className="control">
+        <label htmlFor={ids.resize}>Fit</label>
+        <select id={ids.resize} aria-label="Resize mode" data-testid="resize-mode" value={settings.resize}
+          onChange={(e) => actions.setResize(e.target.value as ResizeMode)}>
+          <option value="crop">Centre crop</option>
+          <option value="squash">Squash</option>
+        </select>
+      </div>
+
+      {info?.normPixLoss && (
+        <div className="control">
+          <label htmlFor={ids.stats}>Patch statistics</label>
+          <select id={ids.stats} aria-label="Normalised-pixel statistics" data-testid="norm-pix-stats" value={settings.normPixStats}
+            onChange={(e) => actions.setNormPixStats(e.target.value as NormPixStats)}
+            title="This checkpoint predicts per-patch normalised pixels: un-normalise with statistics of the visible patches or (cheating) of the true ones">
+            <option value="visible">From visible patches</option>
+            <option value="true">True (oracle)</option>
+          </select>
+        </div>
+      )}
+
+      <div className="control toggles">
+        <label className="toggle">
+          <input type="checkbox" data-testid="grid-toggle" checked={settings.grid} onChange={(e) => actions.setGrid(e.target.checked)} />
+          <span>Patch grid</span>
+        </label>
+        <label className="toggle">
+          <input type="checkbox" data-testid="heatmap-toggle" checked={settings.heatmap} onChange={(e) => actions.setHeatmap(e.target.checked)} />
+          <span>Error heatmap</span>
+        </label>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,159 @@
+// One picture: its four panels (original, masked, reconstruction, reconstruction + visible),
+// its figures, its buttons, and its sweep strip.
+import { memo, useMemo, useState } from 'react';
+import { maskedPanel } from '../../shared/panels';
+import { DEFAULT_IMG_SIZE } from '../../store/createAppStore';
+import { useApp, useAppStore } from '../../store/react';
+import type { ImageEntry } from '../../store/types';
+import { Metrics } from '../metrics/Metrics';
+import { formatMs } from '../metrics/format';
+import { maskedCount } from '../mask-controls/paint';
+import { useKeyboardPaint, usePaintStroke } from '../mask-controls/usePaintStroke';
+import { SweepStrip } from '../sweep/SweepStrip';
+import { compositePanels, downloadName } from './compose';
+import { compositeToPng, saveBlob } from './download';
+import { errorHeatmap } from './heatmap';
+import { Panel } from './Panel';
+import { PixelCanvas } from './PixelCanvas';
+import { useVisibility } from './useVisibility';
+
+function ErrorRow({ entry }: { entry: ImageEntry }) {
+  const store = useAppStore();
+  return (
+    <article className="row row-error" data-testid="image-error" data-key={entry.key} role="alert">
+      <span className="row-error-icon" aria-hidden="true">!</span>
+      <div className="row-error-text">
+        <strong className="row-name" title={entry.name}>{entry.name}</strong>
+        <span data-testid="image-error-message">{entry.error}</span>
+      </div>
+      <button type="button" className="button button-quiet" onClick={() => store.getState().removeImage(entry.key)}
+        aria-label={`Dismiss the message about ${entry.name}`}>Dismiss</button>
+    </article>
+  );
+}
+
+/** Patch size of a result, from its mask (robust to a checkpoint change in flight). */
+const patchOf = (size: number, maskLength: number) => size / Math.round(Math.sqrt(maskLength));
+
+function ReadyRow({ entry }: { entry: ImageEntry }) {
+  const store = useAppStore();
+  const settings = useApp((s) => s.settings);
+  const info = useApp((s) => s.model.info);
+  const phase = useApp((s) => s.model.phase);
+  const ref = useVisibility<HTMLElement>(entry.key);
+  const [saving, setSaving] = useState(false);
+
+  const { result, fitted, paintedMask } = entry;
+  const size = fitted?.width ?? info?.imgSize ?? DEFAULT_IMG_SIZE;
+  const patch = info?.patchSize ?? 16;
+  const grid = size / patch;
+  const painting = settings.pattern === 'painted' && !!fitted && !!paintedMask && paintedMask.length === grid * grid;
+  const paint = usePaintStroke(entry.key, painting ? grid : null);
+  const keys = useKeyboardPaint(entry.key, painting ? grid : null);
+
+  const masked = useMemo(() => {
+    if (painting) return { width: size, height: size, data: maskedPanel(fitted!.data, size, patch, paintedMask!, settings.maskStyle) };
+    if (!result) return null;
+    const s = result.input.width;
+    return { width: s, height: s, data: maskedPanel(result.input.data, s, patchOf(s, result.recon.mask.length), result.recon.mask, settings.maskStyle) };
+  }, [painting, fitted, size, patch, paintedMask, result, settings.maskStyle]);
+
+  const heat = useMemo(() => {
+    if (!settings.heatmap || !result) return null;
+    const { width, height } = result.recon.reconstruction;
+    return { width, height, data: errorHeatmap(result.recon.errorMap, width, height) };
+  }, [settings.heatmap, result]);
+
+  const numPatches = result ? result.recon.mask.length : grid * grid;
+  const shownMasked = painting ? maskedCount(paintedMask!) : result?.recon.metrics.maskedCount;
+  const gridOverlay = settings.grid ? grid : null;
+  const waiting = phase === 'error' ? 'model unavailable' : entry.status === 'decoding' ? 'decoding…' : 'reconstructing…';
+
+  const download = async () => {
+    if (!result || !masked) return;
+    setSaving(true);
+    try {
+      const s = result.input.width;
+      const maskedForResult = maskedPanel(result.input.data, s, patchOf(s, result.recon.mask.length), result.recon.mask, settings.maskStyle);
+      const c = compositePanels([result.input.data, maskedForResult, result.recon.reconstruction.data, result.recon.pasted.data], s);
+      saveBlob(await compositeToPng(c), downloadName(entry.name, result));
+    } catch (e) {
+      store.getState().notify('error', `The PNG could not be made: ${(e as Error).message}`);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const src = entry.sourceSize;
+  return (
+    <article
+      ref={ref} className={`row ${entry.pending ? 'is-pending' : ''}`} data-testid="image-row" data-key={entry.key}
+      data-status={entry.status} data-pending={entry.pending ? 'true' : 'false'}
+      data-result-ratio={result?.ratioPct ?? ''} data-result-seed={result?.seed ?? ''} data-result-pattern={result?.pattern ?? ''}
+      aria-busy={entry.pending || entry.status === 'decoding'}
+    >
+      <header className="row-head">
+        <div className="row-title">
+          <h2 className="row-name" title={entry.name}>{entry.name}</h2>
+          <span className="row-meta">
+            {src ? `${src.width} × ${src.height} px → ${size} px ${settings.resize === 'crop' ? 'centre crop' : 'squashed'}` : 'decoding…'}
+            {result && <> · {formatMs(result.recon.timings.totalMs)}</>}
+            {entry.pending && <span className="spinner" role="status" aria-label="reconstructing" />}
+          </span>
+        </div>
+        <div className="row-actions">
+          <button type="button" className="button" data-testid="sweep-button" disabled={!fitted || (phase !== 'ready' && phase !== 'restarting')}
+            onClick={() => store.getState().runSweep(entry.key)} title="Reconstruct at 10, 25, 50, 75 and 90 % with the same seed">Ratio sweep</button>
+          <button type="button" className="button" data-testid="download-button" disabled={!result || saving} onClick={download}
+            title="Save the four panels as one PNG">Download PNG</button>
+          <button type="button" className="button button-quiet" data-testid="remove-button"
+            onClick={() => store.getState().removeImage(entry.key)} aria-label={`Remove ${entry.name}`}>Remove</button>
+        </div>
+      </header>
+
+      {entry.reconError && <p className="row-warning" role="alert" data-testid="recon-error">Reconstruction failed: {entry.reconError}</p>}
+
+      <div className="panels">
+        <Panel testId="panel-original" title="Original" label={`${entry.name}, as the model sees it`} pixels={fitted} size={size}
+          grid={gridOverlay} placeholder="decoding…" />
+        <Panel testId="panel-masked" className={painting ? 'is-paintable' : ''}
+          title={<>Masked{shownMasked !== undefined && <span className="panel-note"> · {shownMasked} of {numPatches} hidden</span>}</>}
+          label={painting ? 'Masked input; click or drag to hide or reveal patches' : 'Masked input'}
+          pixels={masked} size={size} grid={gridOverlay} placeholder={waiting}
+          frameProps={painting ? {
+            ...paint, onKeyDown: keys.onKeyDown, tabIndex: 0, role: 'application',
+            'aria-label': 'Paint the mask: arrow keys move, Space hides or reveals a patch',
+            title: 'Click or drag to hide or reveal patches',
+          } : undefined}
+          overlay={painting && <div className="paint-cursor" aria-hidden="true" style={{
+            left: `${((keys.cursor % grid) / grid) * 100}%`, top: `${(Math.floor(keys.cursor / grid) / grid) * 100}%`,
+            width: `${100 / grid}%`, height: `${100 / grid}%`,
+          }} />} />
+        <Panel testId="panel-reconstruction" title="Reconstruction" label="The model's reconstruction of every patch"
+          pixels={result?.recon.reconstruction ?? null} size={size} grid={gridOverlay} placeholder={waiting}
+          overlay={heat && <PixelCanvas pixels={heat} fallbackSize={size} className="panel-overlay" data-testid="heatmap-overlay" aria-hidden="true" />} />
+        <Panel testId="panel-pasted" title="Reconstruction + visible" label="Visible patches with the reconstruction pasted into the hidden ones"
+          pixels={result?.recon.pasted ?? null} size={size} grid={gridOverlay} placeholder={waiting} />
+      </div>
+
+      <Metrics metrics={result?.recon.metrics ?? null} numPatches={numPatches} />
+      {entry.sweep && <SweepStrip imageKey={entry.key} sweep={entry.sweep} maskStyle={settings.maskStyle} />}
+    </article>
+  );
+}
+
+export const ImageRow = memo(function ImageRow({ imageKey }: { imageKey: string }) {
+  const entry = useApp((s) => s.entries[imageKey]);
+  if (!entry) return null;
+  return entry.status === 'error' ? <ErrorRow entry={entry} /> : <ReadyRow entry={entry} />;
+});
+
+export function ImageList() {
+  const order = useApp((s) => s.order);
+  if (!order.length) return null;
+  return (
+    <section className="rows" aria-label="Pictures">
+      {order.map((key) => <ImageRow key={key} imageKey={key} />)}
+    </section>
+  );
+}

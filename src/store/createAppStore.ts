@@ -1,0 +1,81 @@
+// The app store: a vanilla zustand store built from slices, with the model client, decoder and
+// persistence injected (tests pass fakes).
+import { createStore } from 'zustand/vanilla';
+import { createImagesSlice, decodeEntry } from './imagesSlice';
+import { createModelSlice, DEFAULT_SOURCE, FALLBACK_SOURCE } from './modelSlice';
+import { createSettingsSlice, SETTINGS_SAVE_DELAY_MS } from './settingsSlice';
+import type { AppDeps, AppState, AppStore, StoreContext } from './types';
+
+/** Model input size until a checkpoint says otherwise. */
+export const DEFAULT_IMG_SIZE = 224;
+
+/** Runs `fn` on the next animation frame (or soon, where there are no frames). */
+export function nextFrame(fn: () => void): void {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => fn());
+  else setTimeout(fn, 0);
+}
+
+export function createAppStore(deps: AppDeps): AppStore {
+  let token = 0;
+  let refreshQueued = false;
+  let storageWarned = false;
+  // eslint-disable-next-line prefer-const
+  let store: AppStore;
+  const get = () => store.getState();
+
+  const ctx: StoreContext = {
+    deps: {
+      schedule: nextFrame,
+      now: Date.now,
+      random: Math.random,
+      settingsSaveDelayMs: SETTINGS_SAVE_DELAY_MS,
+      defaultSource: DEFAULT_SOURCE,
+      fallbackSource: FALLBACK_SOURCE,
+      ...deps,
+    },
+    requested: new Map(),
+    tokens: new Map(),
+    decodeTokens: new Map(),
+    sweepTokens: new Map(),
+    nextToken: () => ++token,
+    scheduleRefresh() {
+      if (refreshQueued) return;
+      refreshQueued = true;
+      ctx.deps.schedule(() => {
+        refreshQueued = false;
+        get().refresh();
+      });
+    },
+    persist(fn) {
+      let p: Promise<void>;
+      try {
+        p = fn(ctx.deps.persistence);
+      } catch (e) {
+        p = Promise.reject(e);
+      }
+      p.catch((e: unknown) => {
+        if (storageWarned) return;
+        storageWarned = true;
+        get().notify('warning', `This browser's storage is not available (${e instanceof Error ? e.message : String(e)}), so pictures and settings will not survive a reload.`);
+      });
+    },
+    imgSize: () => get().model.info?.imgSize ?? DEFAULT_IMG_SIZE,
+    numPatches() {
+      const info = get().model.info;
+      return info ? (info.imgSize / info.patchSize) ** 2 : null;
+    },
+    refitAll() {
+      for (const key of get().order) {
+        const e = get().entries[key];
+        if (e && e.status !== 'error') void decodeEntry(store.setState, get, ctx, key);
+      }
+    },
+  };
+
+  store = createStore<AppState>()((set, getState) => ({
+    ...createImagesSlice(set, getState, ctx),
+    ...createSettingsSlice(set, getState, ctx),
+    ...createModelSlice(set, getState, ctx),
+  }));
+  return store;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  BACKENDS, DEFAULT_SETTINGS, MASK_STYLES, MAX_RATIO_PCT, MAX_SEED, NORM_PIX_STATS, PATTERNS, RESIZE_MODES,
+  parseUrlSettings, sanitizeSettings, serializeSettings, type Settings,
+} from './settings';
+
+const settingsArb: fc.Arbitrary<Settings> = fc.record({
+  ratioPct: fc.integer({ min: 0, max: MAX_RATIO_PCT }),
+  seed: fc.integer({ min: 0, max: MAX_SEED }),
+  pattern: fc.constantFrom(...PATTERNS),
+  maskStyle: fc.constantFrom(...MASK_STYLES),
+  resize: fc.constantFrom(...RESIZE_MODES),
+  grid: fc.boolean(),
+  heatmap: fc.boolean(),
+  normPixStats: fc.constantFrom(...NORM_PIX_STATS),
+  backend: fc.option(fc.constantFrom(...BACKENDS), { nil: null }),
+});
+
+const isValid = (s: Settings) =>
+  Number.isInteger(s.ratioPct) && s.ratioPct >= 0 && s.ratioPct <= MAX_RATIO_PCT
+  && Number.isInteger(s.seed) && s.seed >= 0 && s.seed <= MAX_SEED
+  && PATTERNS.includes(s.pattern) && MASK_STYLES.includes(s.maskStyle) && RESIZE_MODES.includes(s.resize)
+  && typeof s.grid === 'boolean' && typeof s.heatmap === 'boolean' && NORM_PIX_STATS.includes(s.normPixStats)
+  && (s.backend === null || BACKENDS.includes(s.backend));
+
+describe('URL state', () => {
+  it('round-trips every valid setting', () => {
+    fc.assert(fc.property(settingsArb, (s) => {
+      expect({ ...DEFAULT_SETTINGS, ...parseUrlSettings(serializeSettings(s)) }).toEqual(s);
+    }));
+  });
+
+  it('keeps foreign parameters and replaces old settings', () => {
+    fc.assert(fc.property(settingsArb, settingsArb, fc.string(), (a, b, v) => {
+      const first = serializeSettings(a, `?utm=${encodeURIComponent(v)}`);
+      const second = serializeSettings(b, first);
+      expect(new URLSearchParams(second).get('utm')).toBe(v);
+      expect({ ...DEFAULT_SETTINGS, ...parseUrlSettings(second) }).toEqual(b);
+    }));
+  });
+
+  it('never throws on arbitrary query strings and yields only valid settings', () => {
+    const key = fc.constantFrom('ratio', 'seed', 'pattern', 'style', 'resize', 'grid', 'heatmap', 'stats', 'backend', 'x');
+    const value = fc.oneof(fc.string(), fc.integer().map(String), fc.double().map(String), fc.constantFrom('1', '0', 'true', 'painted', 'webgpu', 'NaN', 'Infinity', '-1e9'));
+    fc.assert(fc.property(fc.array(fc.tuple(key, value)), (pairs) => {
+      const search = `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
+      expect(isValid({ ...DEFAULT_SETTINGS, ...parseUrlSettings(search) })).toBe(true);
+    }));
+    fc.assert(fc.property(fc.string(), (junk) => {
+      expect(isValid({ ...DEFAULT_SETTINGS, ...parseUrlSettings(junk) })).toBe(true);
+    }));
+  });
+
+  it('reads the documented forms', () => {
+    expect(parseUrlSettings('?ratio=50&seed=7&pattern=block&style=checker&resize=squash&grid=1&heatmap=true&stats=true&backend=wasm'))
+      .toEqual({ ratioPct: 50, seed: 7, pattern: 'block', maskStyle: 'checker', resize: 'squash', grid: true, heatmap: true, normPixStats: 'true', backend: 'wasm' });
+    expect(parseUrlSettings('?ratio=200&seed=-5')).toEqual({ ratioPct: 95, seed: 0 });
+    expect(parseUrlSettings('?ratio=abc&pattern=spiral&backend=quantum&grid=maybe')).toEqual({});
+    expect(parseUrlSettings('?backend=auto')).toEqual({ backend: null });
+    expect(serializeSettings(DEFAULT_SETTINGS)).toBe('?ratio=75&seed=0&pattern=random&style=grey&resize=crop&grid=0&heatmap=0&stats=visible');
+  });
+
+  it('sanitizes stored settings of any shape', () => {
+    expect(sanitizeSettings(null)).toEqual({});
+    expect(sanitizeSettings({ ratioPct: 12.4, grid: true, pattern: 3 } as never)).toEqual({ ratioPct: 12, grid: true });
+  });
+});
