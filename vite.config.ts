@@ -13,5 +13,7 @@ export default defineConfig({
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  // No minification: tfjs-backend-wasm starts its pthread workers from the stringified factory
+  // function, which breaks once the bundle is minified ("e is not defined" in every thread).
+  build: { target: 'es2022', chunkSizeWarningLimit: 4096, minify: false },
 });

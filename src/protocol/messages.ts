@@ -99,6 +99,9 @@ export type WorkerResponse =
   | { type: 'cancelled'; id: number }
   | { type: 'error'; id: number; message: string; /** the worker can no longer run */ fatal: boolean };
 
+/** Cache Storage bucket holding hub downloads, keyed by file URL (read by the page to list and delete them). */
+export const HUB_CACHE = 'mae-hub-v1';
+
 /** Compile-time exhaustiveness check for switches over the unions above. */
 export function assertNever(x: never): never {
   throw new Error(`unhandled message ${JSON.stringify(x)}`);

@@ -167,6 +167,10 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
 
   function loadCheckpoint(source: CheckpointSource): Promise<{ label: string; info: import('../protocol/messages').ModelInfo; notes: string[] }> {
     const id = nextId++;
+    // Relative URLs are the page's: the worker's own location is the bundle's assets folder.
+    if (source.kind === 'url' && typeof document !== 'undefined') {
+      source = { ...source, baseUrl: new URL(source.baseUrl, document.baseURI).href };
+    }
     loadId = id;
     return new Promise((resolve, reject) => {
       pending.set(id, { kind: 'load', source, resolve, reject });

@@ -1,11 +1,9 @@
 // Turning a CheckpointSource into files: bundled URL, hub repository (with Cache Storage),
 // dropped files, or random weights.
 import { DEFAULT_REVISION, downloadBytes, fetchHubCheckpoint, hubFileUrl, type ProgressFn } from '../checkpoints/hub';
-import type { CheckpointSource } from '../protocol/messages';
+import { HUB_CACHE, type CheckpointSource } from '../protocol/messages';
 import { CheckpointError } from '../checkpoints/types';
 
-/** Cache Storage bucket for hub downloads. */
-export const HUB_CACHE = 'mae-hub-v1';
 
 /** A named file's bytes. */
 export interface NamedBytes {
