@@ -1,0 +1,181 @@
+// The playground as a visitor uses it, against the built site (vite preview) in Debian's Chromium.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import path from 'node:path';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import { launchBrowser, startPreview, ROOT } from './browser';
+
+const SAMPLE = path.join(ROOT, 'public', 'samples', 'canyon.jpg');
+const SAMPLE2 = path.join(ROOT, 'public', 'samples', 'chelsea-cat.jpg');
+/** Patches of the models under test: 224 px images, 16 px patches. */
+const L = 196;
+/** Largest per-channel difference (8-bit levels) allowed between a GPU backend's reconstruction and wasm's. */
+const BACKEND_PIXEL_TOL = 2;
+/** How long a page may take to reach "ready" or draw a result, in ms (SwiftShader is slow). */
+const READY_MS = 120_000;
+
+let browser: Browser;
+let server: Awaited<ReturnType<typeof startPreview>>;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'mae-e2e-'));
+
+beforeAll(async () => {
+  server = await startPreview();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(ctx: BrowserContext, query: string): Promise<Page> {
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  await page.goto(`${server.url}?${query}`);
+  await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
+  return page;
+}
+
+/** Waits until the row shows a finished result for the given ratio (percent). */
+async function waitForResult(page: Page, ratioPct?: number): Promise<void> {
+  await page.waitForFunction((r) => {
+    const row = document.querySelector('[data-testid="image-row"]');
+    if (!row || row.getAttribute('data-pending') === 'true') return false;
+    if (!row.querySelector('canvas[data-testid="panel-pasted"][data-drawn="true"]')) return false;
+    return r === null || row.getAttribute('data-result-ratio') === String(r);
+  }, ratioPct ?? null, { timeout: READY_MS });
+}
+
+/** Pixels of a panel canvas in the first image row. */
+function panelPixels(page: Page, testId: string, row = 0): Promise<{ width: number; data: number[] }> {
+  return page.evaluate(([id, r]) => {
+    const rows = document.querySelectorAll('[data-testid="image-row"]');
+    const c = rows[r as number].querySelector(`canvas[data-testid="${id}"]`) as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+    return { width: c.width, data: Array.from(d.data) };
+  }, [testId, row] as const);
+}
+
+/** Masked patches in the masked panel: patches whose every pixel is the reference demo's mean grey. */
+async function countMaskedPatches(page: Page): Promise<number> {
+  const { width, data } = await panelPixels(page, 'panel-masked');
+  const p = width / 14;
+  const GREY = [124, 116, 104];
+  let n = 0;
+  for (let gr = 0; gr < 14; gr++) for (let gc = 0; gc < 14; gc++) {
+    let all = true;
+    for (let y = gr * p; y < (gr + 1) * p && all; y++) for (let x = gc * p; x < (gc + 1) * p; x++) {
+      const i = (y * width + x) * 4;
+      if (Math.abs(data[i] - GREY[0]) > 2 || Math.abs(data[i + 1] - GREY[1]) > 2 || Math.abs(data[i + 2] - GREY[2]) > 2) { all = false; break; }
+    }
+    if (all) n++;
+  }
+  return n;
+}
+
+const expectedMasked = (pct: number) => L - Math.trunc(L * (1 - pct / 100));
+
+describe('playground (wasm)', () => {
+  let ctx: BrowserContext;
+  let page: Page;
+  beforeAll(async () => {
+    ctx = await browser.newContext({ viewport: { width: 1300, height: 900 } });
+    page = await open(ctx, 'backend=wasm');
+  });
+  afterAll(() => ctx.close());
+
+  it('shows the backend in use and an honest checkpoint label', async () => {
+    expect(await page.textContent('[data-testid="status-backend"]')).toMatch(/WebAssembly|wasm/i);
+    const label = await page.textContent('[data-testid="status-checkpoint"]');
+    expect(label).toMatch(/mae-small|random weights/i);
+  });
+
+  it('a dropped-in picture gets four rendered panels, with the masked patch count of the ratio', async () => {
+    await page.setInputFiles('[data-testid="image-input"]', SAMPLE);
+    await waitForResult(page, 75);
+    for (const id of ['panel-original', 'panel-masked', 'panel-reconstruction', 'panel-pasted']) {
+      expect(await page.locator(`[data-testid="image-row"] canvas[data-testid="${id}"][data-drawn="true"]`).count()).toBe(1);
+    }
+    expect(await countMaskedPatches(page)).toBe(expectedMasked(75));
+    const psnr = await page.textContent('[data-testid="image-row"] [data-testid="metric-psnr"]');
+    expect(psnr).toMatch(/\d+(\.\d+)? ?dB/);
+  });
+
+  it('moving the slider quickly across many values ends on panels that match the final ratio', async () => {
+    const slider = page.getByLabel('Mask ratio');
+    await slider.focus();
+    for (let i = 0; i < 25; i++) await page.keyboard.press('ArrowLeft'); // 75 -> 50, no waiting
+    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight'); // -> 60
+    expect(await slider.inputValue()).toBe('60');
+    await waitForResult(page, 60);
+    expect(await countMaskedPatches(page)).toBe(expectedMasked(60));
+    expect(page.url()).toMatch(/ratio=60/);
+  });
+
+  it('painting a patch on the masked panel hides it, live', async () => {
+    await page.selectOption('[data-testid="mask-pattern"]', 'painted');
+    await waitForResult(page);
+    const before = await countMaskedPatches(page);
+    // Find a visible patch and click its centre.
+    const { width, data } = await panelPixels(page, 'panel-masked');
+    const p = width / 14;
+    let target = -1;
+    for (let k = 0; k < L && target < 0; k++) {
+      const i = ((Math.floor(k / 14) * p + p / 2) * width + (k % 14) * p + p / 2) * 4;
+      if (!(Math.abs(data[i] - 124) <= 2 && Math.abs(data[i + 1] - 116) <= 2 && Math.abs(data[i + 2] - 104) <= 2)) target = k;
+    }
+    expect(target).toBeGreaterThanOrEqual(0);
+    const box = (await page.locator('[data-testid="image-row"] canvas[data-testid="panel-masked"]').boundingBox())!;
+    const scale = box.width / width;
+    await page.mouse.click(box.x + ((target % 14) * p + p / 2) * scale, box.y + (Math.floor(target / 14) * p + p / 2) * scale);
+    await page.waitForFunction((b) => {
+      const row = document.querySelector('[data-testid="image-row"]');
+      return row?.getAttribute('data-pending') !== 'true' && row?.querySelector('[data-testid="metric-masked"]')?.textContent?.includes(String(b + 1));
+    }, before, { timeout: READY_MS });
+    expect(await countMaskedPatches(page)).toBe(before + 1);
+  });
+
+  it('a reload brings the pictures and settings back', async () => {
+    await page.setInputFiles('[data-testid="image-input"]', SAMPLE2);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="image-row"]').length === 2, null, { timeout: READY_MS });
+    await page.reload();
+    await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="image-row"]').length === 2, null, { timeout: READY_MS });
+    expect(await page.inputValue('[data-testid="mask-pattern"]')).toBe('painted');
+  });
+
+  it('a file that is not an image gets a clear message and the rest keep working', async () => {
+    const bad = path.join(tmp, 'notes.png');
+    writeFileSync(bad, 'this is not a picture');
+    await page.setInputFiles('[data-testid="image-input"]', bad);
+    const msg = await page.waitForSelector('[data-testid="image-error-message"]', { timeout: READY_MS });
+    expect(await msg.textContent()).toMatch(/not|corrupt|decode|image/i);
+    expect(await page.locator('[data-testid="image-row"]').count()).toBe(2);
+  });
+});
+
+describe('GPU backends in Chromium (SwiftShader, small model) match wasm', () => {
+  async function reconstructionOn(backend: string): Promise<{ backend: string; pixels: number[] }> {
+    const ctx = await browser.newContext({ viewport: { width: 1300, height: 900 } });
+    try {
+      const page = await open(ctx, `backend=${backend}&ckpt=random&ratio=75&seed=5&pattern=random`);
+      await page.setInputFiles('[data-testid="image-input"]', SAMPLE);
+      await waitForResult(page, 75);
+      const shown = (await page.textContent('[data-testid="status-backend"]')) ?? '';
+      return { backend: shown, pixels: (await panelPixels(page, 'panel-reconstruction')).data };
+    } finally {
+      await ctx.close();
+    }
+  }
+
+  it('webgpu and webgl reconstructions equal the wasm one within BACKEND_PIXEL_TOL', async () => {
+    const ref = await reconstructionOn('wasm');
+    for (const b of ['webgpu', 'webgl']) {
+      const r = await reconstructionOn(b);
+      expect(r.backend.toLowerCase()).toMatch(b === 'webgpu' ? /webgpu/ : /webgl/);
+      let max = 0;
+      for (let i = 0; i < ref.pixels.length; i++) max = Math.max(max, Math.abs(ref.pixels[i] - r.pixels[i]));
+      expect(max, b).toBeLessThanOrEqual(BACKEND_PIXEL_TOL);
+    }
+  });
+});
