@@ -3,6 +3,7 @@ import type { MaeConfig } from './config';
 import { numPatches, validateConfig } from './config';
 import { batchGather, block, layerNorm, linear } from './layers';
 import type { MaskPlan } from './masking';
+import { planFromMask, planFromNoise } from './masking';
 import { patchify, unpatchify, maskToPixels } from './patchify';
 import type { HostParams, MaeWeights } from './weights';
 import { checkParams, countParams, uploadWeights, weightTensors } from './weights';
@@ -18,11 +19,19 @@ export interface Masked {
 }
 
 /**
- * Reference `random_masking` given a host-side plan (from planFromNoise / planFromMask):
- * gathers the kept tokens of `x` `[N, L, E]`. Caller owns the result.
+ * Reference `random_masking`: keeps the `trunc(L * (1 - maskRatio))` patches of `x` `[N, L, E]`
+ * with the smallest noise (`[N, L]`, host floats). Instead of noise, an explicit mask (`{ mask }`,
+ * truthy = masked, `[N, L]`) or a ready plan may be given. Caller owns the result.
  */
-export function randomMasking(x: tf.Tensor3D, plan: MaskPlan): Masked {
+export function randomMasking(x: tf.Tensor3D, noise: Float32Array | { mask: ArrayLike<number | boolean> } | MaskPlan,
+  maskRatio?: number): Masked {
   const [n, l] = x.shape;
+  let plan: MaskPlan;
+  if (noise instanceof Float32Array) {
+    if (maskRatio === undefined) throw new RangeError('randomMasking with noise needs a mask ratio');
+    plan = planFromNoise(noise, n, maskRatio);
+  } else if ('idsShuffle' in noise) plan = noise;
+  else plan = planFromMask(noise.mask, n);
   if (n !== plan.n || l !== plan.numPatches) {
     throw new RangeError(`mask plan is for [${plan.n}, ${plan.numPatches}], tokens are [${n}, ${l}]`);
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  batchGather, chwToPatches, ConfigError, Mae, patchesToChw, patchify, planFromMask, planFromNoise, randomParams,
+  batchGather, chwToPatches, randomMasking, ConfigError, Mae, patchesToChw, patchify, planFromMask, planFromNoise, randomParams,
   reconstructImage, seededNoise, sincosPosEmbed, unpatchify, validateConfig,
 } from '../../../src/model';
 import { expectNoLeak, maxAbs, TINY, useBackend } from '../../helpers/tf';
@@ -25,6 +25,22 @@ describe.each(['cpu', 'wasm'] as const)('model on %s', (backend) => {
       expect(got[(b * k + j) * d + c]).toBe((b * l + idsHost[b * k + j]) * d + c);
     }
     tf.dispose([x, ids, out]);
+  });
+
+  it('randomMasking keeps the smallest-noise tokens, or the unmasked ones of an explicit mask', async () => {
+    const [n, l, e] = [2, 6, 3];
+    const x = tf.tensor3d(Float32Array.from({ length: n * l * e }, (_, i) => i), [n, l, e]);
+    const noise = Float32Array.from([0.9, 0.1, 0.5, 0.3, 0.7, 0.2, 0.4, 0.8, 0.6, 0.05, 0.95, 0.15]);
+    const m = await expectNoLeak(() => randomMasking(x, noise, 0.5)); // len_keep = 3
+    const kept = await m.xMasked.data();
+    // Sample 0 keeps patches 1, 5, 3 (ascending noise); sample 1 keeps 3, 5, 0.
+    const expectIds = [[1, 5, 3], [3, 5, 0]];
+    expectIds.forEach((ids, b) => ids.forEach((id, j) => expect(kept[(b * 3 + j) * e]).toBe((b * l + id) * e)));
+    expect(Array.from(await m.mask.data())).toEqual([1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0]);
+    const explicit = randomMasking(x, { mask: [1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0] });
+    expect(explicit.xMasked.shape).toEqual([2, 2, e]);
+    expect(() => randomMasking(x, noise)).toThrow(/needs a mask ratio/);
+    tf.dispose([x, m.xMasked, m.mask, m.idsRestore, explicit.xMasked, explicit.mask, explicit.idsRestore]);
   });
 
   it('patchify orders (row, column, channel), unpatchify inverts it, and matches the host version', async () => {
