@@ -1,10 +1,13 @@
-// `npm run bench [-- --quick] [--arch tiny,small,base] [--backend wasm,cpu] [--runs N]`
+// `npm run bench [-- --arch tiny,small,base] [--backend wasm,cpu] [--runs N] [--memory]`
 // Reconstruction latency (median of N runs after a warm-up) and host memory per architecture and
 // backend, measured side by side in one run, with random weights of the official shapes.
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { Mae, randomParams, reconstructImage, type MaeConfig } from '../src/model';
 import { useBackend, type NodeBackend } from './lib/backend';
+import { writeSafetensors } from '../src/checkpoints/safetensors';
+import { float32ToBytes } from '../src/checkpoints/dtypes';
+import { loadCheckpoint } from '../src/checkpoints/load';
 
 const BASE: Omit<MaeConfig, 'embedDim' | 'depth' | 'numHeads' | 'decoderEmbedDim' | 'decoderDepth' | 'decoderNumHeads'> = {
   imgSize: 224, patchSize: 16, inChans: 3, mlpRatio: 4, layerNormEps: 1e-6, normPixLoss: false,
@@ -23,11 +26,46 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/**
+ * Peak host memory of loading a checkpoint file of an architecture's size (random float32 weights
+ * in one safetensors file) on the wasm backend: file bytes, parse, upload, first reconstruction.
+ */
+async function memoryBench(archName: string): Promise<Record<string, number | string>> {
+  const config = ARCHS[archName];
+  await useBackend('wasm');
+  const params = randomParams(config, 0);
+  const tensors = new Map([...params].map(([k, v]) => [k, { dtype: 'float32', shape: v.shape, bytes: float32ToBytes(v.data) }]));
+  const file = writeSafetensors(tensors);
+  params.clear();
+  tensors.clear();
+  const fileMB = file.length / MB;
+  global.gc?.();
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
+  const ckpt = loadCheckpoint([{ name: 'model.safetensors', bytes: file }]);
+  sample();
+  const model = Mae.create(ckpt.config, ckpt.params);
+  sample();
+  await reconstructImage(model, new Uint8ClampedArray(224 * 224 * 4).fill(100), { mask: { pattern: 'random', maskRatio: 0.75, seed: 0 } });
+  sample();
+  const backendMB = tf.memory().numBytes / MB;
+  model.dispose();
+  return { arch: archName, fileMB: Math.round(fileMB), peakAboveFileMB: Math.round((peak - base) / MB), backendMB: Math.round(backendMB) };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { arch: { type: 'string', default: 'tiny,small,base' }, backend: { type: 'string', default: 'wasm,cpu' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } },
+    options: { arch: { type: 'string', default: 'tiny,small,base' }, backend: { type: 'string', default: 'wasm,cpu' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, memory: { type: 'boolean', default: false } },
   });
+  if (values.memory) {
+    for (const a of values.arch!.split(',')) {
+      const r = await memoryBench(a);
+      console.log(values.json ? JSON.stringify(r) : `${a}: file ${r.fileMB} MB, peak host memory above the file ${r.peakAboveFileMB} MB, backend tensors ${r.backendMB} MB`);
+    }
+    return;
+  }
   const runs = Number(values.runs);
   const rows: Record<string, unknown>[] = [];
   const rgba = Uint8ClampedArray.from({ length: 224 * 224 * 4 }, (_, i) => (i * 31) % 256);
