@@ -39,6 +39,7 @@ async function memoryBench(archName: string): Promise<Record<string, number | st
   params.clear();
   tensors.clear();
   const fileMB = file.length / MB;
+  // Run with NODE_OPTIONS=--expose-gc so the random weights made above are gone before measuring.
   global.gc?.();
   const base = process.memoryUsage().rss;
   let peak = base;
@@ -51,7 +52,7 @@ async function memoryBench(archName: string): Promise<Record<string, number | st
   sample();
   const backendMB = tf.memory().numBytes / MB;
   model.dispose();
-  return { arch: archName, fileMB: Math.round(fileMB), peakAboveFileMB: Math.round((peak - base) / MB), backendMB: Math.round(backendMB) };
+  return { arch: archName, fileMB: Math.round(fileMB), rssWithFileMB: Math.round(base / MB), peakRssMB: Math.round(peak / MB), peakAboveFileMB: Math.round((peak - base) / MB), backendMB: Math.round(backendMB), gc: global.gc ? 'yes' : 'no' };
 }
 
 async function main(): Promise<void> {
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
   if (values.memory) {
     for (const a of values.arch!.split(',')) {
       const r = await memoryBench(a);
-      console.log(values.json ? JSON.stringify(r) : `${a}: file ${r.fileMB} MB, peak host memory above the file ${r.peakAboveFileMB} MB, backend tensors ${r.backendMB} MB`);
+      console.log(values.json ? JSON.stringify(r) : `${a}: file ${r.fileMB} MB; process memory ${r.rssWithFileMB} MB holding the file, peak ${r.peakRssMB} MB (+${r.peakAboveFileMB} MB to parse, upload and run); backend tensors ${r.backendMB} MB`);
     }
     return;
   }
