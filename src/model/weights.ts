@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaeConfig } from './config';
-import { decoderMlpHiddenDim, gridSize, mlpHiddenDim, numPatches } from './config';
+import { gridSize, numPatches } from './config';
+import { expectedParamShapes, OPTIONAL_PARAMS } from './shapes';
 import type { BlockWeights, Linear, Norm } from './layers';
 import { sincosPosEmbed } from './posembed';
 
@@ -13,48 +14,7 @@ export interface HostParam {
 /** Parameters by reference state-dict name (see src/checkpoints/types.ts MaeParams). */
 export type HostParams = Map<string, HostParam>;
 
-/** Reference state-dict shapes for an architecture; position embeddings are optional. */
-export function expectedParamShapes(c: MaeConfig): Map<string, number[]> {
-  const E = c.embedDim;
-  const D = c.decoderEmbedDim;
-  const p = c.patchSize;
-  const L = numPatches(c);
-  const s = new Map<string, number[]>();
-  s.set('cls_token', [1, 1, E]);
-  s.set('pos_embed', [1, 1 + L, E]);
-  s.set('patch_embed.proj.weight', [E, c.inChans, p, p]);
-  s.set('patch_embed.proj.bias', [E]);
-  const blockShapes = (prefix: string, dim: number, hidden: number) => {
-    s.set(`${prefix}.norm1.weight`, [dim]);
-    s.set(`${prefix}.norm1.bias`, [dim]);
-    s.set(`${prefix}.attn.qkv.weight`, [3 * dim, dim]);
-    s.set(`${prefix}.attn.qkv.bias`, [3 * dim]);
-    s.set(`${prefix}.attn.proj.weight`, [dim, dim]);
-    s.set(`${prefix}.attn.proj.bias`, [dim]);
-    s.set(`${prefix}.norm2.weight`, [dim]);
-    s.set(`${prefix}.norm2.bias`, [dim]);
-    s.set(`${prefix}.mlp.fc1.weight`, [hidden, dim]);
-    s.set(`${prefix}.mlp.fc1.bias`, [hidden]);
-    s.set(`${prefix}.mlp.fc2.weight`, [dim, hidden]);
-    s.set(`${prefix}.mlp.fc2.bias`, [dim]);
-  };
-  for (let i = 0; i < c.depth; i++) blockShapes(`blocks.${i}`, E, mlpHiddenDim(c));
-  s.set('norm.weight', [E]);
-  s.set('norm.bias', [E]);
-  s.set('decoder_embed.weight', [D, E]);
-  s.set('decoder_embed.bias', [D]);
-  s.set('mask_token', [1, 1, D]);
-  s.set('decoder_pos_embed', [1, 1 + L, D]);
-  for (let i = 0; i < c.decoderDepth; i++) blockShapes(`decoder_blocks.${i}`, D, decoderMlpHiddenDim(c));
-  s.set('decoder_norm.weight', [D]);
-  s.set('decoder_norm.bias', [D]);
-  s.set('decoder_pred.weight', [p * p * c.inChans, D]);
-  s.set('decoder_pred.bias', [p * p * c.inChans]);
-  return s;
-}
-
-/** Names the model can compute itself when a checkpoint lacks them. */
-export const OPTIONAL_PARAMS = new Set(['pos_embed', 'decoder_pos_embed']);
+export { expectedParamShapes, OPTIONAL_PARAMS } from './shapes';
 
 /** Device-resident weights of one MAE. */
 export interface MaeWeights {
