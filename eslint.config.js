@@ -15,7 +15,7 @@ const MODEL = rel(['model', 'checkpoints'], 'The UI reaches the model through th
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'training', 'coverage', 'test-results', 'public'] },
+  { ignores: ['dist', 'node_modules', 'training', 'coverage', 'test-results', 'public', 'tmp'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

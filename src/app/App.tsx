@@ -1,3 +1,4 @@
+import { CheckpointPicker } from '../features/checkpoint/CheckpointPicker';
 import { FallbackBanner } from '../features/checkpoint/CheckpointStatus';
 import { DropOverlay, ImageDrop } from '../features/image-drop/ImageDrop';
 import { MaskControls } from '../features/mask-controls/MaskControls';
@@ -32,6 +33,7 @@ export function App() {
       </header>
       <FallbackBanner />
       <ModelError />
+      <CheckpointPicker />
       <MaskControls />
       <main className="main">
         <ImageDrop />

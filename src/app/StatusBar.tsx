@@ -21,8 +21,10 @@ const BACKEND_NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'W
 function PhaseChip() {
   const phase = useApp((s) => s.model.phase);
   const progress = useApp((s) => s.model.progress);
+  const switching = useApp((s) => s.model.phase === 'ready' && !!s.model.loading);
   let text = PHASE_TEXT[phase];
   if (phase === 'loading' && progress?.total) text = `loading ${Math.round((100 * progress.loaded) / progress.total)} %…`;
+  else if (switching) text = progress?.total && progress.stage !== 'parsing' ? `ready · loading another ${Math.round((100 * progress.loaded) / progress.total)} %` : 'ready · loading another…';
   return (
     <span className={`chip phase phase-${phase}`} data-testid="status-phase" data-phase={phase}>
       <span className="dot" aria-hidden="true" />

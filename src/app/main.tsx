@@ -6,6 +6,7 @@ import { createFileDecoder } from '../features/image-drop/decode';
 import { createAppStore } from '../store/createAppStore';
 import { idbPersistence, memoryPersistence } from '../store/persistence';
 import { StoreProvider } from '../store/react';
+import { parseUrlCheckpoints } from '../store/checkpointRef';
 import { parseUrlSettings } from '../store/settings';
 import { App } from './App';
 import { syncUrl } from './urlSync';
@@ -17,6 +18,10 @@ const store = createAppStore({
   decoder: createFileDecoder(createBrowserFitter()),
   persistence: typeof indexedDB !== 'undefined' ? idbPersistence() : memoryPersistence(),
   urlSettings: parseUrlSettings(window.location.search),
+  urlCheckpoints: parseUrlCheckpoints(window.location.search),
+  // Checkpoint B (compare) runs in a second worker, made only when the visitor compares.
+  createCompareClient: () => createModelClient(),
+  storage: typeof navigator !== 'undefined' && 'storage' in navigator && typeof navigator.storage?.persist === 'function' ? navigator.storage : null,
 });
 syncUrl(store);
 

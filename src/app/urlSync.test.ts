@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createAppStore } from '../store/createAppStore';
 import { memoryPersistence } from '../store/persistence';
+import { parseUrlCheckpoints } from '../store/checkpointRef';
 import { parseUrlSettings } from '../store/settings';
 import { FakeClient, FakeDecoder } from '../../tests/unit/fakes';
 import { syncUrl } from './urlSync';
@@ -41,6 +42,49 @@ describe('URL sync', () => {
       store.getState().setRatioPct(5);
       vi.advanceTimersByTime(300);
       expect(writes).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('writes the running checkpoint, the comparison and the hub address, and a link reproduces them', async () => {
+    vi.useFakeTimers();
+    try {
+      const { win, writes, location } = fakeWindow('?hf=http%3A%2F%2F127.0.0.1%3A9000&ckpt=random');
+      const store = createAppStore({
+        client: new FakeClient(), decoder: new FakeDecoder(), persistence: memoryPersistence(),
+        urlSettings: parseUrlSettings(location.search), urlCheckpoints: parseUrlCheckpoints(location.search),
+        createCompareClient: () => new FakeClient(), schedule: () => {},
+      });
+      const stop = syncUrl(store, win, 250);
+      expect(new URLSearchParams(location.search).get('ckpt')).toBe('random');
+      expect(new URLSearchParams(location.search).get('hf')).toBe('http://127.0.0.1:9000');
+      const booting = store.getState().boot();
+      await vi.runAllTimersAsync();
+      await booting;
+      await store.getState().loadCheckpoint({ kind: 'hub', repo: 'org/mae', revision: 'refs/pr/1', endpoint: 'http://127.0.0.1:9000', label: 'x' });
+      await store.getState().setCompareRef('bundled');
+      await vi.advanceTimersByTimeAsync(300);
+      const params = new URLSearchParams(location.search);
+      expect(params.get('ckpt')).toBe('hf:org/mae@refs/pr/1');
+      expect(params.get('cmp')).toBe('bundled');
+      expect(writes.length).toBeGreaterThan(1);
+
+      // The link loads the same two checkpoints from the same hub.
+      const again = new FakeClient();
+      const b = new FakeClient();
+      const copy = createAppStore({
+        client: again, decoder: new FakeDecoder(), persistence: memoryPersistence(), schedule: () => {},
+        urlSettings: parseUrlSettings(location.search), urlCheckpoints: parseUrlCheckpoints(location.search), createCompareClient: () => b,
+      });
+      await copy.getState().boot();
+      expect(again.loads).toEqual([{ kind: 'hub', repo: 'org/mae', revision: 'refs/pr/1', endpoint: 'http://127.0.0.1:9000', label: 'org/mae@refs/pr/1' }]);
+      expect(b.loads.map((x) => x.kind)).toEqual(['url']);
+
+      await store.getState().setCompare(null);
+      await vi.advanceTimersByTimeAsync(300);
+      expect(new URLSearchParams(location.search).has('cmp')).toBe(false);
+      stop();
     } finally {
       vi.useRealTimers();
     }

@@ -1,18 +1,31 @@
-// Settings <-> URL: read once on load (main.tsx), written with history.replaceState on change,
-// at most every `intervalMs` (browsers throttle replaceState; a slider drag would hit the limit).
+// Settings and checkpoints <-> URL: read once on load (main.tsx), written with
+// history.replaceState on change, at most every `intervalMs` (browsers throttle replaceState; a
+// slider drag would hit the limit).
+import { serializeUrlCheckpoints } from '../store/checkpointRef';
 import { serializeSettings, type Settings } from '../store/settings';
-import type { AppStore } from '../store/types';
+import type { AppState, AppStore } from '../store/types';
 
-export function urlFor(settings: Settings, loc: Pick<Location, 'pathname' | 'search' | 'hash'>): string {
-  return `${loc.pathname}${serializeSettings(settings, loc.search)}${loc.hash}`;
+/** The checkpoints a link names: `ckpt=` (A) and `cmp=` (B, when comparing). */
+export interface UrlCheckpoints {
+  ckpt: string | null;
+  compare: string | null;
+}
+
+export const checkpointsOf = (s: Pick<AppState, 'model' | 'compare'>): UrlCheckpoints => ({ ckpt: s.model.ref, compare: s.compare.ref });
+
+export function urlFor(settings: Settings, loc: Pick<Location, 'pathname' | 'search' | 'hash'>, refs?: UrlCheckpoints): string {
+  let search = serializeSettings(settings, loc.search);
+  if (refs) search = serializeUrlCheckpoints(refs, search);
+  return `${loc.pathname}${search}${loc.hash}`;
 }
 
 export function syncUrl(store: AppStore, win: Window = window, intervalMs = 250): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
-  let last = store.getState().settings;
+  let last = store.getState();
   const write = () => {
     timer = null;
-    const url = urlFor(store.getState().settings, win.location);
+    const s = store.getState();
+    const url = urlFor(s.settings, win.location, checkpointsOf(s));
     const current = `${win.location.pathname}${win.location.search}${win.location.hash}`;
     if (url === current) return;
     try {
@@ -24,8 +37,8 @@ export function syncUrl(store: AppStore, win: Window = window, intervalMs = 250)
   };
   write();
   const unsubscribe = store.subscribe((s) => {
-    if (s.settings === last) return;
-    last = s.settings;
+    if (s.settings === last.settings && s.model.ref === last.model.ref && s.compare.ref === last.compare.ref) return;
+    last = s;
     timer ??= setTimeout(write, intervalMs);
   });
   return () => {
@@ -37,6 +50,7 @@ export function syncUrl(store: AppStore, win: Window = window, intervalMs = 250)
 /** Reloads the page with another backend override (the worker picks its backend at start). */
 export function reloadWithBackend(store: AppStore, backend: Settings['backend'], win: Window = window): void {
   store.getState().setBackend(backend);
-  win.history.replaceState(win.history.state, '', urlFor(store.getState().settings, win.location));
+  const s = store.getState();
+  win.history.replaceState(win.history.state, '', urlFor(s.settings, win.location, checkpointsOf(s)));
   win.location.reload();
 }

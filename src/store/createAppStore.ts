@@ -1,6 +1,7 @@
 // The app store: a vanilla zustand store built from slices, with the model client, decoder and
 // persistence injected (tests pass fakes).
 import { createStore } from 'zustand/vanilla';
+import { createCompareSlice } from './compareSlice';
 import { createImagesSlice, decodeEntry } from './imagesSlice';
 import { createModelSlice, DEFAULT_SOURCE, FALLBACK_SOURCE } from './modelSlice';
 import { createSettingsSlice, SETTINGS_SAVE_DELAY_MS } from './settingsSlice';
@@ -19,6 +20,7 @@ export function createAppStore(deps: AppDeps): AppStore {
   let token = 0;
   let refreshQueued = false;
   let storageWarned = false;
+  let storageAsked = false;
   // eslint-disable-next-line prefer-const
   let store: AppStore;
   const get = () => store.getState();
@@ -37,6 +39,20 @@ export function createAppStore(deps: AppDeps): AppStore {
     tokens: new Map(),
     decodeTokens: new Map(),
     sweepTokens: new Map(),
+    compareRequested: new Map(),
+    compareTokens: new Map(),
+    // Both replaced by the compare slice.
+    requestCompare: () => undefined,
+    forgetCompare: () => undefined,
+    keepStorage() {
+      const storage = ctx.deps.storage;
+      if (!storage || storageAsked || get().model.storagePersisted) return;
+      storageAsked = true;
+      storage.persist().then(
+        (persisted) => store.setState((s) => ({ model: { ...s.model, storagePersisted: persisted } })),
+        () => undefined,
+      );
+    },
     nextToken: () => ++token,
     scheduleRefresh() {
       if (refreshQueued) return;
@@ -76,6 +92,7 @@ export function createAppStore(deps: AppDeps): AppStore {
     ...createImagesSlice(set, getState, ctx),
     ...createSettingsSlice(set, getState, ctx),
     ...createModelSlice(set, getState, ctx),
+    ...createCompareSlice(set, getState, ctx),
   }));
   return store;
 }

@@ -1,6 +1,7 @@
 // Pictures: adding (decode, persist, reconstruct), removing, visibility, painted masks,
 // the latest-wins reconstruction requests, and the ratio sweep.
 import type { ReconstructParams } from '../worker-client/types';
+import type { Settings } from './settings';
 import type { ImageEntry, ImagesSlice, SliceCreator, GetState, SetState, StoreContext, SweepState } from './types';
 
 /** Mask ratios of the sweep strip, in percent. */
@@ -36,6 +37,25 @@ export function initialPaint(e: ImageEntry, numPatches: number): Uint8Array {
 
 const maskBits = (m: Uint8Array): string => Array.from(m, (v) => (v ? '1' : '0')).join('');
 
+/** The mask half of a request (A's and B's alike, so both models hide the same patches). */
+export type MaskParams = Pick<ReconstructParams, 'maskRatio' | 'seed' | 'pattern' | 'normPixStats' | 'paintedMask'>;
+
+/** The mask half of a request under `settings`, with `painted` as the mask when painting; and its signature. */
+export function maskParams(settings: Settings, painted?: Uint8Array): { params: MaskParams; signature: string } {
+  const masked = painted ? painted.reduce((a, v) => a + (v ? 1 : 0), 0) : 0;
+  const what = painted ? `painted:${maskBits(painted)}` : `${settings.pattern}:${settings.ratioPct}:${settings.seed}`;
+  return {
+    params: {
+      maskRatio: painted ? masked / painted.length : settings.ratioPct / 100,
+      seed: settings.seed,
+      pattern: settings.pattern,
+      normPixStats: settings.normPixStats,
+      ...(painted ? { paintedMask: Uint8Array.from(painted) } : {}),
+    },
+    signature: `${what}|${settings.normPixStats}`,
+  };
+}
+
 /** Decodes (or re-fits) one image; the newest decode of an image wins. */
 export async function decodeEntry(set: SetState, get: GetState, ctx: StoreContext, key: string): Promise<boolean> {
   const e = get().entries[key];
@@ -57,8 +77,10 @@ export async function decodeEntry(set: SetState, get: GetState, ctx: StoreContex
   }
   const { rgba, sourceWidth, sourceHeight } = res.image;
   ctx.requested.delete(key);
+  ctx.compareRequested.delete(key);
   patchEntry(set, key, { status: 'ready', error: null, fitted: rgba, sourceSize: { width: sourceWidth, height: sourceHeight }, sweep: null });
   requestReconstruction(set, get, ctx, key);
+  ctx.requestCompare(key);
   return true;
 }
 
@@ -78,24 +100,15 @@ export function requestReconstruction(set: SetState, get: GetState, ctx: StoreCo
     painted = e.paintedMask && e.paintedMask.length === n ? e.paintedMask : initialPaint(e, n);
     if (painted !== e.paintedMask) patchEntry(set, key, { paintedMask: painted });
   }
-  const what = painted ? `painted:${maskBits(painted)}` : `${settings.pattern}:${settings.ratioPct}:${settings.seed}`;
-  const sig = `${generation}|${what}|${settings.normPixStats}`;
+  const mask = maskParams(settings, painted);
+  const sig = `${generation}|${mask.signature}`;
   if (ctx.requested.get(key) === sig) return;
   ctx.requested.set(key, sig);
 
   const token = ctx.nextToken();
   ctx.tokens.set(key, token);
   const input = e.fitted;
-  const masked = painted ? painted.reduce((a, v) => a + (v ? 1 : 0), 0) : 0;
-  const params: ReconstructParams = {
-    imageKey: key,
-    image: input,
-    maskRatio: painted ? masked / painted.length : settings.ratioPct / 100,
-    seed: settings.seed,
-    pattern: settings.pattern,
-    normPixStats: settings.normPixStats,
-    ...(painted ? { paintedMask: Uint8Array.from(painted) } : {}),
-  };
+  const params: ReconstructParams = { imageKey: key, image: input, ...mask.params };
   if (!e.pending) patchEntry(set, key, { pending: true });
   let p: Promise<Awaited<ReturnType<typeof ctx.deps.client.reconstruct>>>;
   try {
@@ -131,6 +144,7 @@ function forget(ctx: StoreContext, key: string): void {
   ctx.tokens.delete(key);
   ctx.decodeTokens.delete(key);
   ctx.sweepTokens.delete(key);
+  ctx.forgetCompare(key);
 }
 
 export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => ({
@@ -169,6 +183,7 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
 
   clearImages() {
     for (const key of get().order) forget(ctx, key);
+    ctx.forgetCompare();
     set({ order: [], entries: {}, visibility: {} });
     ctx.persist((p) => p.clearImages());
   },
@@ -176,7 +191,10 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
   setVisible(key, visible) {
     if (!get().entries[key] || (get().visibility[key] !== false) === visible) return;
     set((s) => ({ visibility: { ...s.visibility, [key]: visible } }));
-    if (visible) requestReconstruction(set, get, ctx, key);
+    if (visible) {
+      requestReconstruction(set, get, ctx, key);
+      ctx.requestCompare(key);
+    }
   },
 
   setPaintedMask(key, mask, persist = false) {
@@ -187,7 +205,10 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
   },
 
   refresh() {
-    for (const key of get().order) requestReconstruction(set, get, ctx, key);
+    for (const key of get().order) {
+      requestReconstruction(set, get, ctx, key);
+      ctx.requestCompare(key);
+    }
   },
 
   runSweep(key) {

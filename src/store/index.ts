@@ -1,6 +1,9 @@
 export { createAppStore, DEFAULT_IMG_SIZE, nextFrame } from './createAppStore';
 export { SWEEP_RATIOS, sweepKey } from './imagesSlice';
-export { DEFAULT_SOURCE, FALLBACK_SOURCE } from './modelSlice';
+export { CHECKPOINT_EXTENSIONS, DEFAULT_SOURCE, FALLBACK_SOURCE, isCheckpointName, isConfigName } from './modelSlice';
+export { resampleMask, sameMask } from './compareSlice';
+export * from './checkpointRef';
+export * from './loading';
 export { idbPersistence, memoryPersistence, type Persistence, type StoredImage } from './persistence';
 export * from './settings';
 export type * from './types';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  BACKENDS, DEFAULT_SETTINGS, MASK_STYLES, MAX_RATIO_PCT, MAX_SEED, NORM_PIX_STATS, PATTERNS, RESIZE_MODES,
-  parseUrlSettings, sanitizeSettings, serializeSettings, type Settings,
+  BACKENDS, DEFAULT_HF_ENDPOINT, DEFAULT_SETTINGS, MASK_STYLES, MAX_RATIO_PCT, MAX_SEED, NORM_PIX_STATS, PATTERNS, RESIZE_MODES,
+  normaliseEndpoint, parseUrlSettings, sanitizeSettings, serializeSettings, type Settings,
 } from './settings';
 
 const settingsArb: fc.Arbitrary<Settings> = fc.record({
@@ -15,6 +15,7 @@ const settingsArb: fc.Arbitrary<Settings> = fc.record({
   heatmap: fc.boolean(),
   normPixStats: fc.constantFrom(...NORM_PIX_STATS),
   backend: fc.option(fc.constantFrom(...BACKENDS), { nil: null }),
+  hfEndpoint: fc.constantFrom(DEFAULT_HF_ENDPOINT, 'http://127.0.0.1:8123', 'https://hf-mirror.com', 'https://example.org/hub/v1'),
 });
 
 const isValid = (s: Settings) =>
@@ -22,7 +23,8 @@ const isValid = (s: Settings) =>
   && Number.isInteger(s.seed) && s.seed >= 0 && s.seed <= MAX_SEED
   && PATTERNS.includes(s.pattern) && MASK_STYLES.includes(s.maskStyle) && RESIZE_MODES.includes(s.resize)
   && typeof s.grid === 'boolean' && typeof s.heatmap === 'boolean' && NORM_PIX_STATS.includes(s.normPixStats)
-  && (s.backend === null || BACKENDS.includes(s.backend));
+  && (s.backend === null || BACKENDS.includes(s.backend))
+  && normaliseEndpoint(s.hfEndpoint) === s.hfEndpoint;
 
 describe('URL state', () => {
   it('round-trips every valid setting', () => {
@@ -41,8 +43,9 @@ describe('URL state', () => {
   });
 
   it('never throws on arbitrary query strings and yields only valid settings', () => {
-    const key = fc.constantFrom('ratio', 'seed', 'pattern', 'style', 'resize', 'grid', 'heatmap', 'stats', 'backend', 'x');
-    const value = fc.oneof(fc.string(), fc.integer().map(String), fc.double().map(String), fc.constantFrom('1', '0', 'true', 'painted', 'webgpu', 'NaN', 'Infinity', '-1e9'));
+    const key = fc.constantFrom('ratio', 'seed', 'pattern', 'style', 'resize', 'grid', 'heatmap', 'stats', 'backend', 'hf', 'x');
+    const value = fc.oneof(fc.string(), fc.integer().map(String), fc.double().map(String), fc.webUrl(),
+      fc.constantFrom('1', '0', 'true', 'painted', 'webgpu', 'NaN', 'Infinity', '-1e9', 'javascript:alert(1)', 'https://h/x/', 'ftp://h'));
     fc.assert(fc.property(fc.array(fc.tuple(key, value)), (pairs) => {
       const search = `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
       expect(isValid({ ...DEFAULT_SETTINGS, ...parseUrlSettings(search) })).toBe(true);
@@ -58,7 +61,18 @@ describe('URL state', () => {
     expect(parseUrlSettings('?ratio=200&seed=-5')).toEqual({ ratioPct: 95, seed: 0 });
     expect(parseUrlSettings('?ratio=abc&pattern=spiral&backend=quantum&grid=maybe')).toEqual({});
     expect(parseUrlSettings('?backend=auto')).toEqual({ backend: null });
-    expect(serializeSettings(DEFAULT_SETTINGS)).toBe('?ratio=75&seed=0&pattern=random&style=grey&resize=crop&grid=0&heatmap=0&stats=visible');
+    expect(serializeSettings(DEFAULT_SETTINGS)).toBe('?ratio=75&seed=0&pattern=random&style=grey&resize=crop&grid=0&heatmap=0&stats=visible&hf=https%3A%2F%2Fhuggingface.co');
+    expect(parseUrlSettings('?hf=http%3A%2F%2F127.0.0.1%3A9000%2F')).toEqual({ hfEndpoint: 'http://127.0.0.1:9000' });
+    expect(parseUrlSettings('?hf=javascript%3Aalert(1)')).toEqual({});
+  });
+
+  it('accepts only http(s) hub endpoints, without a trailing slash', () => {
+    expect(normaliseEndpoint(' https://huggingface.co/ ')).toBe('https://huggingface.co');
+    expect(normaliseEndpoint('https://mirror.example/hf//')).toBe('https://mirror.example/hf');
+    expect(normaliseEndpoint('http://localhost:8080')).toBe('http://localhost:8080');
+    for (const bad of ['', 'huggingface.co', 'ftp://x', 'file:///etc', 'javascript:alert(1)', 'https://u:p@h', 'https://h/?q=1', 'https://h/#x', 42, null]) {
+      expect(normaliseEndpoint(bad)).toBeNull();
+    }
   });
 
   it('sanitizes stored settings of any shape', () => {

@@ -19,6 +19,30 @@ export interface Settings {
   normPixStats: NormPixStats;
   /** Backend override; null picks the best available. */
   backend: BackendName | null;
+  /** Base URL of the Hugging Face hub (like `HF_ENDPOINT`): a mirror or a local server. */
+  hfEndpoint: string;
+}
+
+/** The public hub. */
+export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
+
+/**
+ * A hub base URL as the worker wants it (http or https, no trailing slash, no query or hash),
+ * or null when `v` is not one.
+ */
+export function normaliseEndpoint(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const s = v.trim();
+  if (!s) return null;
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return null;
+  }
+  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || !u.hostname || u.username || u.password) return null;
+  if (u.search || u.hash) return null;
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
 
 export const MAX_RATIO_PCT = 95;
@@ -40,6 +64,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   heatmap: false,
   normPixStats: 'visible',
   backend: null,
+  hfEndpoint: DEFAULT_HF_ENDPOINT,
 });
 
 /** Query parameter name of each setting. */
@@ -53,6 +78,7 @@ export const URL_KEYS: Readonly<Record<keyof Settings, string>> = Object.freeze(
   heatmap: 'heatmap',
   normPixStats: 'stats',
   backend: 'backend',
+  hfEndpoint: 'hf',
 });
 
 const oneOf = <T extends string>(allowed: readonly T[], v: unknown): T | undefined =>
@@ -106,6 +132,8 @@ export function sanitizeSettings(raw: Partial<Record<keyof Settings, unknown>> |
     const backend = oneOf(BACKENDS, raw.backend);
     if (backend) out.backend = backend;
   }
+  const endpoint = normaliseEndpoint(raw.hfEndpoint);
+  if (endpoint) out.hfEndpoint = endpoint;
   return out;
 }
 
@@ -137,6 +165,7 @@ export function serializeSettings(s: Settings, existing = ''): string {
   params.set(URL_KEYS.heatmap, s.heatmap ? '1' : '0');
   params.set(URL_KEYS.normPixStats, s.normPixStats);
   if (s.backend) params.set(URL_KEYS.backend, s.backend);
+  params.set(URL_KEYS.hfEndpoint, s.hfEndpoint);
   return `?${params.toString()}`;
 }
 

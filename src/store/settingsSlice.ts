@@ -64,6 +64,7 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, ctx) 
     setHeatmap: (heatmap) => update({ heatmap }),
     setNormPixStats: (normPixStats) => update({ normPixStats }),
     setBackend: (backend) => update({ backend }),
+    setHfEndpoint: (hfEndpoint) => update({ hfEndpoint }),
     applySettings: (partial) => update(partial),
   };
 };

@@ -3,6 +3,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { BackendName, CheckpointSource, MaskPattern, ModelInfo, ResizeMode, Rgba, Timings } from '../protocol/messages';
 import type { ModelClient, Reconstruction } from '../worker-client/types';
+import type { LoadFailure, LoadInFlight, LoadProgress } from './loading';
 import type { Persistence } from './persistence';
 import type { Settings } from './settings';
 
@@ -100,21 +101,44 @@ export interface SettingsSlice {
   setHeatmap(on: boolean): void;
   setNormPixStats(stats: Settings['normPixStats']): void;
   setBackend(backend: BackendName | null): void;
+  /** Sets the hub address; an invalid one is ignored. */
+  setHfEndpoint(url: string): void;
   /** Merges settings (validated) in one step. */
   applySettings(partial: Partial<Settings>): void;
 }
 
 export type ModelPhase = 'idle' | 'starting' | 'loading' | 'ready' | 'restarting' | 'error';
 
+/** The checkpoint a model runs. */
+export interface RunningCheckpoint {
+  label: string;
+  kind: CheckpointSource['kind'];
+  notes: string[];
+  /** Its URL reference (`bundled`, `random`, `hf:org/name@rev`, `file:name`); null if a link cannot name it. */
+  ref: string | null;
+}
+
 export interface ModelState {
+  /** 'loading' only until the first checkpoint is in; a later load keeps the page 'ready' (see `loading`). */
   phase: ModelPhase;
   backend: BackendName | null;
   backendNotes: string[];
-  checkpoint: { label: string; kind: CheckpointSource['kind']; notes: string[] } | null;
+  checkpoint: RunningCheckpoint | null;
+  /**
+   * The checkpoint the URL names: the one chosen and running (the bundled one while the random
+   * fallback stands in for it), or, during the first load, the one asked for.
+   */
+  ref: string | null;
+  /** A checkpoint load in flight (the previous checkpoint keeps answering meanwhile). */
+  loading: LoadInFlight | null;
+  /** The last load failed (or was cancelled); cleared by the next load. */
+  loadError: LoadFailure | null;
+  /** Whether the browser keeps this site's storage (hub downloads) under pressure; null when unknown. */
+  storagePersisted: boolean | null;
   /** Why the bundled checkpoint is not the one running (the random fallback), if so. */
   fallbackReason: string | null;
   info: ModelInfo | null;
-  progress: { loaded: number; total: number | null; stage: string } | null;
+  progress: LoadProgress | null;
   lastTimings: Timings | null;
   /** Date.now() of the last reconstruction received. */
   lastAt: number | null;
@@ -137,15 +161,68 @@ export interface ModelSlice {
   notices: Notice[];
   /** Restores the saved session and starts the model (default checkpoint, random fallback). */
   boot(): Promise<void>;
-  /** Loads a checkpoint; on failure the previous one stays. */
+  /** Loads a checkpoint; on failure the previous one stays (and `model.loadError` says why). */
   loadCheckpoint(source: CheckpointSource): Promise<boolean>;
+  /** Loads the checkpoint a URL reference names (`bundled`, `random`, `hf:org/name@rev`). */
+  loadRef(ref: string): Promise<boolean>;
+  /** Loads checkpoint files from the visitor's disk (weights, and a config.json if given). */
+  loadCheckpointFiles(files: { name: string; blob: Blob }[]): Promise<boolean>;
+  /** Cancels the download in flight, if any. */
+  cancelLoad(): void;
+  /** Loads the failed checkpoint again. */
+  retryLoad(): Promise<boolean>;
+  dismissLoadError(): void;
   notify(kind: Notice['kind'], text: string): void;
   dismissNotice(id: number): void;
   /** Unsubscribes from the client (the client itself is the caller's to dispose). */
   teardown(): void;
 }
 
-export type AppState = ImagesSlice & SettingsSlice & ModelSlice;
+/** Checkpoint B's results for one picture. */
+export interface CompareRow {
+  /** The newest result (drawn from `result.input`). */
+  result: ShownResult | null;
+  pending: boolean;
+  error: string | null;
+  /** The picture fitted to B's input size, when it differs from A's. */
+  fitted: Rgba | null;
+  /** `size|resize mode` of `fitted`. */
+  fitKey: string | null;
+}
+
+export type ComparePhase = 'off' | 'starting' | 'loading' | 'ready' | 'restarting';
+
+/** A second checkpoint (B, in its own worker) reconstructing the same pictures under the same mask. */
+export interface CompareState {
+  /** Whether the page can compare (a second model client can be made). */
+  available: boolean;
+  phase: ComparePhase;
+  backend: BackendName | null;
+  checkpoint: RunningCheckpoint | null;
+  info: ModelInfo | null;
+  /** B's URL reference (`cmp=`); null when not comparing. */
+  ref: string | null;
+  loading: LoadInFlight | null;
+  progress: LoadProgress | null;
+  loadError: LoadFailure | null;
+  message: string | null;
+  /** Bumped whenever B's checkpoint changes. */
+  generation: number;
+  rows: Record<string, CompareRow>;
+}
+
+export interface CompareSlice {
+  compare: CompareState;
+  /** Loads B (starting its worker if needed); null stops comparing and ends B's worker. */
+  setCompare(source: CheckpointSource | null): Promise<boolean>;
+  /** Loads B from a URL reference; null or '' stops comparing. */
+  setCompareRef(ref: string | null): Promise<boolean>;
+  cancelCompareLoad(): void;
+  retryCompare(): Promise<boolean>;
+  dismissCompareError(): void;
+}
+
+export type AppState = ImagesSlice & SettingsSlice & ModelSlice & CompareSlice;
 export type AppStore = StoreApi<AppState>;
 export type SetState = AppStore['setState'];
 export type GetState = AppStore['getState'];
@@ -166,11 +243,24 @@ export interface AppDeps {
   /** The bundled checkpoint and the fallback. */
   defaultSource?: CheckpointSource;
   fallbackSource?: CheckpointSource;
+  /** The `ckpt=` and `cmp=` references of the URL (raw; invalid ones are reported and ignored). */
+  urlCheckpoints?: { ckpt?: string; compare?: string };
+  /** Makes the second model client (its own worker) for checkpoint B; absent: no comparison. */
+  createCompareClient?: (() => ModelClient) | null;
+  /** The browser's storage manager (navigator.storage), to ask that hub downloads be kept. */
+  storage?: StorageLike | null;
+}
+
+/** The part of navigator.storage the store uses. */
+export interface StorageLike {
+  persisted(): Promise<boolean>;
+  persist(): Promise<boolean>;
 }
 
 /** Bookkeeping shared by the slices; not state, never rendered. */
 export interface StoreContext {
-  deps: Required<Omit<AppDeps, 'urlSettings'>> & Pick<AppDeps, 'urlSettings'>;
+  deps: Required<Omit<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage'>>
+    & Pick<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage'>;
   /** Signature of the last reconstruction requested per image (skip identical repeats). */
   requested: Map<string, string>;
   /** Token of the newest request per image (a stale answer is never drawn). */
@@ -178,6 +268,15 @@ export interface StoreContext {
   /** Token of the newest decode per image. */
   decodeTokens: Map<string, number>;
   sweepTokens: Map<string, number>;
+  /** The same two for checkpoint B's requests. */
+  compareRequested: Map<string, string>;
+  compareTokens: Map<string, number>;
+  /** Requests B's reconstruction of one picture (set by the compare slice). */
+  requestCompare(key: string): void;
+  /** Forgets B's bookkeeping of one picture, or of all. */
+  forgetCompare(key?: string): void;
+  /** After a hub download: asks the browser (once) to keep this site's storage. */
+  keepStorage(): void;
   nextToken(): number;
   /** Requests a refresh on the next scheduled tick. */
   scheduleRefresh(): void;

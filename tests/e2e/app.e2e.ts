@@ -137,10 +137,11 @@ describe('playground (wasm)', () => {
 
   it('a reload brings the pictures and settings back', async () => {
     await page.setInputFiles('[data-testid="image-input"]', SAMPLE2);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="image-row"]').length === 2, null, { timeout: READY_MS });
+    // A picture is kept once it has decoded (broken files are never stored).
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="image-row"][data-status="ready"]').length === 2, null, { timeout: READY_MS });
     await page.reload();
     await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="image-row"]').length === 2, null, { timeout: READY_MS });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="image-row"][data-status="ready"]').length === 2, null, { timeout: READY_MS });
     expect(await page.inputValue('[data-testid="mask-pattern"]')).toBe('painted');
   });
 

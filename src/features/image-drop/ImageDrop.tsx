@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useApp, useAppStore } from '../../store/react';
 import { fetchSampleFile, type Sample } from './samples';
+import { intakeFiles } from './intake';
 import { useImageIntake } from './useImageIntake';
 import { useSamples } from './useSamples';
 
@@ -54,7 +55,7 @@ export function ImageDrop() {
             onChange={(e) => {
               const files = Array.from(e.target.files ?? []).map((f) => ({ name: f.name, blob: f as Blob }));
               e.target.value = '';
-              if (files.length) void store.getState().addFiles(files);
+              if (files.length) intakeFiles(store.getState(), files);
             }}
           />
         </label>
@@ -74,7 +75,7 @@ export function DropOverlay() {
   if (!dragging) return null;
   return (
     <div className="drop-overlay" data-testid="drop-overlay" aria-hidden="true">
-      <div className="drop-overlay-card">Drop to add pictures</div>
+      <div className="drop-overlay-card">Drop to add pictures<span className="drop-overlay-sub">or a checkpoint (.safetensors, .pth, .bin)</span></div>
     </div>
   );
 }

@@ -1,4 +1,6 @@
-// Files out of drop and paste events (pure enough to test with plain objects).
+// Files out of drop and paste events (pure enough to test with plain objects), and where they go:
+// checkpoint files to the checkpoint loader, everything else to the pictures.
+import { isCheckpointName, isConfigName } from '../../store/modelSlice';
 
 export interface FileLike { name: string; type: string; size: number }
 
@@ -32,4 +34,26 @@ function pastedName(f: File, t: number): string {
 export function isTextTarget(t: EventTarget | null): boolean {
   const el = t as { tagName?: string; isContentEditable?: boolean } | null;
   return !!el && (el.isContentEditable === true || el.tagName === 'INPUT' || el.tagName === 'TEXTAREA');
+}
+
+/** Files split by where they go: weights (.safetensors, .pth, .pt, .bin) and a config.json to the checkpoint loader, the rest to the pictures. */
+export function routeFiles<T extends { name: string }>(files: readonly T[]): { images: T[]; checkpoint: T[] } {
+  const images: T[] = [];
+  const checkpoint: T[] = [];
+  for (const f of files) (isCheckpointName(f.name) || isConfigName(f.name) ? checkpoint : images).push(f);
+  return { images, checkpoint };
+}
+
+/** What the store does with dropped, pasted or picked files. */
+export interface FileSink {
+  addFiles(files: { name: string; blob: Blob }[]): Promise<void>;
+  loadCheckpointFiles(files: { name: string; blob: Blob }[]): Promise<boolean>;
+}
+
+/** Sends files where they belong; returns what went where. */
+export function intakeFiles(sink: FileSink, files: { name: string; blob: Blob }[]): { images: number; checkpoint: number } {
+  const { images, checkpoint } = routeFiles(files);
+  if (images.length) void sink.addFiles(images);
+  if (checkpoint.length) void sink.loadCheckpointFiles(checkpoint);
+  return { images: images.length, checkpoint: checkpoint.length };
 }

@@ -1,7 +1,7 @@
-// Pictures into the page from anywhere: drag and drop onto the whole window, and paste.
+// Pictures (and checkpoint files) into the page from anywhere: drag and drop onto the whole window, and paste.
 import { useEffect, useState } from 'react';
 import { useAppStore } from '../../store/react';
-import { dragHasFiles, filesFromTransfer, isTextTarget } from './intake';
+import { dragHasFiles, filesFromTransfer, intakeFiles, isTextTarget } from './intake';
 
 /** Installs the window listeners; returns whether files are being dragged over the page. */
 export function useImageIntake(): boolean {
@@ -32,14 +32,14 @@ export function useImageIntake(): boolean {
       if (!dragHasFiles(e.dataTransfer)) return;
       e.preventDefault();
       const files = filesFromTransfer(e.dataTransfer);
-      if (files.length) void store.getState().addFiles(files);
+      if (files.length) intakeFiles(store.getState(), files);
     };
     const paste = (e: ClipboardEvent) => {
       const files = filesFromTransfer(e.clipboardData);
       if (!files.length) return;
       if (isTextTarget(e.target) && e.clipboardData?.types.includes('text/plain')) return;
       e.preventDefault();
-      void store.getState().addFiles(files);
+      intakeFiles(store.getState(), files);
     };
     window.addEventListener('dragenter', enter);
     window.addEventListener('dragover', over);

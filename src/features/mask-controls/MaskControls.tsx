@@ -38,10 +38,13 @@ function SeedInput({ id, seed, onCommit }: { id: string; seed: number; onCommit:
 export function MaskControls() {
   const settings = useApp((s) => s.settings);
   const info = useApp((s) => s.model.info);
+  const compareNormPix = useApp((s) => !!s.compare.info?.normPixLoss);
   const actions = useAppStore().getState();
   const ids = { ratio: useId(), pattern: useId(), style: useId(), resize: useId(), stats: useId(), seed: useId() };
   const painted = settings.pattern === 'painted';
   const numPatches = info ? (info.imgSize / info.patchSize) ** 2 : null;
+  // Only a checkpoint trained on normalised pixels (A, or B when comparing) needs the choice.
+  const normPix = info?.normPixLoss ? (compareNormPix ? 'A and B each' : 'This checkpoint') : compareNormPix ? 'Checkpoint B' : null;
 
   return (
     <section className="controls" aria-label="Mask settings">
@@ -100,15 +103,21 @@ export function MaskControls() {
         </select>
       </div>
 
-      {info?.normPixLoss && (
-        <div className="control">
-          <label htmlFor={ids.stats}>Patch statistics</label>
-          <select id={ids.stats} aria-label="Normalised-pixel statistics" data-testid="norm-pix-stats" value={settings.normPixStats}
+      {normPix && (
+        <div className="control" data-testid="norm-pix-control">
+          <label htmlFor={ids.stats}>Statistics for hidden patches</label>
+          <select id={ids.stats} aria-label="Statistics for hidden patches" data-testid="norm-pix-stats" value={settings.normPixStats}
+            aria-describedby={`${ids.stats}-hint`}
             onChange={(e) => actions.setNormPixStats(e.target.value as NormPixStats)}
-            title="This checkpoint predicts per-patch normalised pixels: un-normalise with statistics of the visible patches or (cheating) of the true ones">
-            <option value="visible">From visible patches</option>
-            <option value="true">True (oracle)</option>
+            title={`${normPix} predicts per-patch normalised pixels; turning them back into colours needs each hidden patch's mean and spread`}>
+            <option value="visible">estimated from visible patches (default)</option>
+            <option value="true">the true patch (uses hidden pixels)</option>
           </select>
+          <p id={`${ids.stats}-hint`} className={`hint ${settings.normPixStats === 'true' ? 'hint-warn' : ''}`} data-testid="norm-pix-hint">
+            {settings.normPixStats === 'true'
+              ? 'Peeking: the hidden patches’ own mean and spread are used, so colours and brightness are not the model’s guess.'
+              : `${normPix} predicts normalised pixels; their mean and spread are estimated from the visible patches.`}
+          </p>
         </div>
       )}
 

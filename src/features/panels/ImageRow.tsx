@@ -10,6 +10,7 @@ import { formatMs } from '../metrics/format';
 import { maskedCount } from '../mask-controls/paint';
 import { useKeyboardPaint, usePaintStroke } from '../mask-controls/usePaintStroke';
 import { SweepStrip } from '../sweep/SweepStrip';
+import { CompareRow } from './CompareRow';
 import { compositePanels, downloadName } from './compose';
 import { compositeToPng, saveBlob } from './download';
 import { errorHeatmap } from './heatmap';
@@ -40,6 +41,8 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
   const settings = useApp((s) => s.settings);
   const info = useApp((s) => s.model.info);
   const phase = useApp((s) => s.model.phase);
+  const comparing = useApp((s) => s.compare.info !== null && s.compare.phase !== 'off');
+  const aLabel = useApp((s) => s.model.checkpoint?.label ?? null);
   const ref = useVisibility<HTMLElement>(entry.key);
   const [saving, setSaving] = useState(false);
 
@@ -113,6 +116,12 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
 
       {entry.reconError && <p className="row-warning" role="alert" data-testid="recon-error">Reconstruction failed: {entry.reconError}</p>}
 
+      {comparing && (
+        <p className="compare-a-label" data-testid="compare-a-label">
+          <span className="compare-tag compare-tag-a" aria-hidden="true">A</span> <strong>{aLabel}</strong>
+          <span className="muted"> · B below reconstructs the same picture under the same mask settings</span>
+        </p>
+      )}
       <div className="panels">
         <Panel testId="panel-original" title="Original" label={`${entry.name}, as the model sees it`} pixels={fitted} size={size}
           grid={gridOverlay} placeholder="decoding…" />
@@ -137,6 +146,7 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
       </div>
 
       <Metrics metrics={result?.recon.metrics ?? null} numPatches={numPatches} />
+      {comparing && <CompareRow entry={entry} />}
       {entry.sweep && <SweepStrip imageKey={entry.key} sweep={entry.sweep} maskStyle={settings.maskStyle} />}
     </article>
   );

@@ -1,0 +1,152 @@
+// Naming checkpoints: the short references the URL carries (`ckpt=bundled|random|hf:org/name@rev`),
+// hub repository input as a visitor types it, and the CheckpointSource each reference loads.
+import type { CheckpointSource } from '../protocol/messages';
+
+/** The hub's default revision. */
+export const DEFAULT_REVISION = 'main';
+
+/** A checkpoint as a link names it. */
+export type CheckpointRef =
+  | { kind: 'bundled' }
+  | { kind: 'random' }
+  | { kind: 'hub'; repo: string; revision: string }
+  /** A file from the visitor's disk: a link can name it but not load it. */
+  | { kind: 'file'; name: string };
+
+/** Query parameters of the chosen checkpoint and of the comparison checkpoint. */
+export const CKPT_URL_KEY = 'ckpt';
+export const COMPARE_URL_KEY = 'cmp';
+
+const MAX_NAME = 96;
+/** One part of a repository id: letters, digits, `-`, `_`, `.`; not starting or ending with `-` or `.`. */
+const PART_RE = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+/** A branch, tag, commit or `refs/pr/N`. */
+const REVISION_RE = /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/;
+
+export type HubInput = { ok: true; repo: string; revision: string } | { ok: false; message: string };
+
+function checkPart(part: string, what: string): string | null {
+  if (!part) return `the ${what} is missing`;
+  if (part.length > MAX_NAME) return `the ${what} is longer than ${MAX_NAME} characters`;
+  if (!PART_RE.test(part)) return `the ${what} “${part}” may only hold letters, digits, “-”, “_” and “.”, and must not start or end with “-” or “.”`;
+  if (part.includes('--') || part.includes('..')) return `the ${what} “${part}” must not contain “--” or “..”`;
+  return null;
+}
+
+/** Whether a revision is one the hub could have (no `..`, no empty path segments). */
+export function validRevision(rev: string): boolean {
+  return REVISION_RE.test(rev) && rev.length <= 255 && !rev.includes('..') && !rev.includes('//') && !rev.endsWith('/');
+}
+
+/**
+ * Parses what a visitor typed for a hub checkpoint: `org/name`, `org/name@revision`, `hf:org/name`,
+ * or a hub page address (`https://huggingface.co/org/name[/tree/revision]`).
+ */
+export function parseHubInput(text: string): HubInput {
+  let s = text.trim();
+  if (!s) return { ok: false, message: 'type a repository as org/name, optionally @revision' };
+  let revision: string | null = null;
+  const page = /^https?:\/\/[^/]+\/([^/]+\/[^/?#]+)(?:\/(?:tree|blob|resolve)\/([^/?#]+))?\/?(?:[?#].*)?$/.exec(s);
+  if (page) {
+    s = page[1];
+    if (page[2]) revision = decodeURIComponent(page[2]);
+  } else if (s.startsWith('hf:')) s = s.slice(3);
+  const at = s.indexOf('@');
+  if (at >= 0) {
+    revision = s.slice(at + 1);
+    s = s.slice(0, at);
+    if (!revision) return { ok: false, message: 'the revision after “@” is empty' };
+  }
+  const parts = s.split('/');
+  if (parts.length !== 2) return { ok: false, message: `“${s}” is not org/name (exactly one “/”)` };
+  const bad = checkPart(parts[0], 'organisation or user') ?? checkPart(parts[1], 'repository name');
+  if (bad) return { ok: false, message: bad };
+  revision ??= DEFAULT_REVISION;
+  if (!validRevision(revision)) return { ok: false, message: `“${revision}” is not a valid revision (a branch, tag, commit or refs/pr/N)` };
+  return { ok: true, repo: s, revision };
+}
+
+/** The URL form of a reference: `bundled`, `random`, `hf:org/name[@rev]`, `file:name`. */
+export function formatRef(ref: CheckpointRef): string {
+  switch (ref.kind) {
+    case 'bundled':
+    case 'random':
+      return ref.kind;
+    case 'hub':
+      return `hf:${ref.repo}${ref.revision === DEFAULT_REVISION ? '' : `@${ref.revision}`}`;
+    case 'file':
+      return `file:${ref.name}`;
+  }
+}
+
+/** A reference from its URL form; null when it names nothing valid. */
+export function parseRef(raw: string | null | undefined): CheckpointRef | null {
+  if (typeof raw !== 'string') return null;
+  const s = raw.trim();
+  if (s === 'bundled' || s === 'random') return { kind: s };
+  if (s.startsWith('hf:')) {
+    const r = parseHubInput(s.slice(3));
+    return r.ok ? { kind: 'hub', repo: r.repo, revision: r.revision } : null;
+  }
+  if (s.startsWith('file:') && s.length > 5) return { kind: 'file', name: s.slice(5, 5 + 255) };
+  return null;
+}
+
+/** A reference in its canonical URL form, or null (`hf:a/b@main` becomes `hf:a/b`). */
+export function canonicalRef(raw: string | null | undefined): string | null {
+  const r = parseRef(raw);
+  return r ? formatRef(r) : null;
+}
+
+/** Label of a hub checkpoint: its repository, and the revision when not the default. */
+export const hubLabel = (repo: string, revision: string): string => (revision === DEFAULT_REVISION ? repo : `${repo}@${revision}`);
+
+/** What the store loads for a reference; null for a file (a link cannot carry one). */
+export function sourceForRef(ref: CheckpointRef, o: { defaultSource: CheckpointSource; fallbackSource: CheckpointSource; endpoint: string }): CheckpointSource | null {
+  switch (ref.kind) {
+    case 'bundled':
+      return o.defaultSource;
+    case 'random':
+      return o.fallbackSource;
+    case 'hub':
+      return { kind: 'hub', repo: ref.repo, revision: ref.revision, endpoint: o.endpoint, label: hubLabel(ref.repo, ref.revision) };
+    case 'file':
+      return null;
+  }
+}
+
+/** The URL form of the reference a source loads; null for a source a link cannot name. */
+export function refForSource(source: CheckpointSource, defaultSource: CheckpointSource): string | null {
+  switch (source.kind) {
+    case 'url':
+      return defaultSource.kind === 'url' && source.baseUrl === defaultSource.baseUrl ? 'bundled' : null;
+    case 'random':
+      return 'random';
+    case 'hub':
+      return formatRef({ kind: 'hub', repo: source.repo, revision: source.revision || DEFAULT_REVISION });
+    case 'files':
+      return formatRef({ kind: 'file', name: source.label });
+  }
+}
+
+/** The checkpoint references a query string names (raw; validated when loaded). */
+export function parseUrlCheckpoints(search: string): { ckpt?: string; compare?: string } {
+  const p = new URLSearchParams(search);
+  const out: { ckpt?: string; compare?: string } = {};
+  const ckpt = p.get(CKPT_URL_KEY);
+  const cmp = p.get(COMPARE_URL_KEY);
+  if (ckpt !== null) out.ckpt = ckpt;
+  if (cmp !== null) out.compare = cmp;
+  return out;
+}
+
+/** Writes (or removes, for null) the checkpoint parameters into a query string; returns it with its `?`. */
+export function serializeUrlCheckpoints(refs: { ckpt: string | null; compare: string | null }, existing = ''): string {
+  const p = new URLSearchParams(existing);
+  if (refs.ckpt) p.set(CKPT_URL_KEY, refs.ckpt);
+  else p.delete(CKPT_URL_KEY);
+  if (refs.compare) p.set(COMPARE_URL_KEY, refs.compare);
+  else p.delete(COMPARE_URL_KEY);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,205 @@
+// Checkpoint B: a second client that reconstructs every picture under A's mask.
+import { describe, expect, it } from 'vitest';
+import type { CheckpointSource, ModelInfo } from '../protocol/messages';
+import { FakeClient, FakeDecoder, file, flush, TINY_INFO } from '../../tests/unit/fakes';
+import { resampleMask, sameMask } from './compareSlice';
+import { createAppStore } from './createAppStore';
+import { memoryPersistence } from './persistence';
+import type { AppDeps } from './types';
+import type { ReconstructParams } from '../worker-client/types';
+
+/** B with another patch grid: 64 px in 8 px patches (8×8) against A's 32 px in 8 px (4×4). */
+const OTHER_GRID: ModelInfo = { ...TINY_INFO, imgSize: 64, patchSize: 8, parameters: 54321 };
+
+class CountingClient extends FakeClient {
+  disposed = 0;
+  started = 0;
+  override async start(preferred?: Parameters<FakeClient['start']>[0]) {
+    this.started++;
+    return super.start(preferred);
+  }
+  override dispose() {
+    this.disposed++;
+  }
+}
+
+function setup(over: Partial<AppDeps> & { b?: CountingClient } = {}) {
+  const a = new FakeClient();
+  const b = over.b ?? new CountingClient();
+  let made = 0;
+  const decoder = new FakeDecoder();
+  const store = createAppStore({
+    client: a, decoder, persistence: memoryPersistence(), schedule: (fn) => fn(), now: () => 1, settingsSaveDelayMs: 0,
+    createCompareClient: () => (made++, b), ...over,
+  });
+  return { store, a, b, decoder, get: () => store.getState(), made: () => made };
+}
+
+const RANDOM: CheckpointSource = { kind: 'random', label: 'random B' };
+/** The mask half of a request. */
+const maskOf = (p: ReconstructParams) => ({ maskRatio: p.maskRatio, seed: p.seed, pattern: p.pattern, normPixStats: p.normPixStats, paintedMask: p.paintedMask && Array.from(p.paintedMask) });
+
+async function ready(s: ReturnType<typeof setup>, images = ['a.png', 'b.png']) {
+  await s.get().boot();
+  await s.get().addFiles(images.map((n) => file(n)));
+  await flush();
+}
+
+describe('compare slice', () => {
+  it('is off until asked, then starts a second client lazily and loads B', async () => {
+    const s = setup();
+    await ready(s);
+    expect(s.get().compare).toMatchObject({ available: true, phase: 'off', ref: null });
+    expect(s.made()).toBe(0);
+    expect(await s.get().setCompare(RANDOM)).toBe(true);
+    expect(s.made()).toBe(1);
+    expect(s.b.started).toBe(1);
+    expect(s.b.loads).toEqual([RANDOM]);
+    expect(s.get().compare).toMatchObject({ phase: 'ready', ref: 'random', info: TINY_INFO, checkpoint: { label: 'random B' } });
+    expect(s.a.loads.map((x) => x.kind)).toEqual(['url']); // A untouched
+  });
+
+  it('sends B the same seed, ratio, pattern, statistics and mask as A, for every picture', async () => {
+    const s = setup();
+    await ready(s);
+    await s.get().setCompare(RANDOM);
+    await flush();
+    const keys = s.get().order;
+    const check = () => {
+      for (const key of keys) {
+        const lastA = s.a.callsFor(key).at(-1)!.params;
+        const lastB = s.b.callsFor(key).at(-1)!.params;
+        expect(maskOf(lastB)).toEqual(maskOf(lastA));
+        expect(lastB.image).toBe(lastA.image);
+      }
+    };
+    check();
+    s.get().setRatioPct(40);
+    s.get().setSeed(1234);
+    check();
+    s.get().setPattern('block');
+    check();
+    s.get().setNormPixStats('true');
+    check();
+    s.get().setPattern('painted');
+    await flush();
+    const [k] = keys;
+    const painted = Uint8Array.from(s.get().entries[k].paintedMask!);
+    painted[0] = painted[0] ? 0 : 1;
+    s.get().setPaintedMask(k, painted);
+    check();
+    expect(Array.from(s.b.callsFor(k).at(-1)!.params.paintedMask!)).toEqual(Array.from(painted));
+    await flush();
+    // Results are kept per picture, with what produced them.
+    const row = s.get().compare.rows[k];
+    expect(row.pending).toBe(false);
+    expect(row.result?.pattern).toBe('painted');
+    expect(sameMask(row.result!.recon.mask, s.get().entries[k].result!.recon.mask)).toBe(true);
+  });
+
+  it('does not ask B again when nothing relevant changed, and skips pictures out of view', async () => {
+    const s = setup();
+    await ready(s);
+    await s.get().setCompare(RANDOM);
+    await flush();
+    const n = s.b.calls.length;
+    s.get().setGrid(true);
+    s.get().setHeatmap(true);
+    s.get().refresh();
+    expect(s.b.calls.length).toBe(n);
+    const [a, b] = s.get().order;
+    s.get().setVisible(b, false);
+    s.get().setSeed(9);
+    expect(s.b.callsFor(a).at(-1)!.params.seed).toBe(9);
+    expect(s.b.callsFor(b).at(-1)!.params.seed).toBe(0);
+    s.get().setVisible(b, true);
+    expect(s.b.callsFor(b).at(-1)!.params.seed).toBe(9);
+  });
+
+  it('fits pictures to B’s own size and carries a painted mask to B’s grid when the grids differ', async () => {
+    const s = setup({ b: new CountingClient(OTHER_GRID) });
+    await ready(s, ['a.png']);
+    await s.get().setCompare(RANDOM);
+    await flush();
+    const [k] = s.get().order;
+    expect(s.decoder.calls.map((c) => c.size)).toEqual([32, 64]);
+    const req = s.b.callsFor(k).at(-1)!.params;
+    expect(req.image.width).toBe(64);
+    expect(maskOf({ ...req, paintedMask: undefined })).toEqual(maskOf({ ...s.a.callsFor(k).at(-1)!.params, paintedMask: undefined }));
+    expect(s.get().compare.rows[k].result?.recon.mask.length).toBe(64);
+
+    s.get().setPattern('painted');
+    await flush();
+    const aMask = s.a.callsFor(k).at(-1)!.params.paintedMask!;
+    const bMask = s.b.callsFor(k).at(-1)!.params.paintedMask!;
+    expect(aMask.length).toBe(16);
+    expect(Array.from(bMask)).toEqual(Array.from(resampleMask(aMask, 64)));
+    // A new fit mode re-fits B's copy too.
+    s.get().setResize('squash');
+    await flush();
+    expect(s.decoder.calls.filter((c) => c.size === 64).map((c) => c.mode)).toEqual(['crop', 'squash']);
+  });
+
+  it('keeps the previous B when another fails; a first failure turns comparing off again', async () => {
+    const s = setup();
+    await ready(s, ['a.png']);
+    s.b.failAllLoads = true;
+    expect(await s.get().setCompare(RANDOM)).toBe(false);
+    expect(s.get().compare).toMatchObject({ phase: 'off', ref: null, info: null, loadError: { kind: 'other' } });
+    expect(s.b.disposed).toBe(1);
+
+    s.b.failAllLoads = false;
+    await s.get().setCompare(RANDOM);
+    s.b.failAllLoads = true;
+    expect(await s.get().setCompareRef('bundled')).toBe(false);
+    expect(s.get().compare).toMatchObject({ phase: 'ready', ref: 'random', info: TINY_INFO, loadError: { label: 'mae-small (bundled)' } });
+    expect(s.get().compare.checkpoint?.label).toBe('random B');
+  });
+
+  it('stops: B’s worker ends and its results go; removed pictures lose their B row', async () => {
+    const s = setup();
+    await ready(s);
+    await s.get().setCompare(RANDOM);
+    await flush();
+    const [a] = s.get().order;
+    expect(Object.keys(s.get().compare.rows)).toHaveLength(2);
+    s.get().removeImage(a);
+    expect(Object.keys(s.get().compare.rows)).toHaveLength(1);
+    await s.get().setCompare(null);
+    expect(s.b.disposed).toBe(1);
+    expect(s.get().compare).toMatchObject({ phase: 'off', ref: null, rows: {} });
+    const n = s.b.calls.length;
+    s.get().setSeed(5);
+    expect(s.b.calls.length).toBe(n);
+  });
+
+  it('follows cmp= from the link after A is up', async () => {
+    const s = setup({ urlCheckpoints: { compare: 'random' } });
+    expect(s.get().compare.ref).toBe('random');
+    await s.get().boot();
+    expect(s.b.loads.map((x) => x.kind)).toEqual(['random']);
+    expect(s.get().compare.phase).toBe('ready');
+  });
+
+  it('is unavailable without a second client', async () => {
+    const s = setup({ createCompareClient: null });
+    await ready(s, ['a.png']);
+    expect(s.get().compare.available).toBe(false);
+    expect(await s.get().setCompare(RANDOM)).toBe(false);
+    expect(s.get().compare.loadError?.message).toMatch(/not available/);
+  });
+});
+
+describe('masks across grids', () => {
+  it('resamples by patch centres and compares masks', () => {
+    const m4 = Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    const m8 = resampleMask(m4, 64);
+    expect(m8.length).toBe(64);
+    expect(m8.reduce((a, v) => a + v, 0)).toBe(8);
+    expect([m8[0], m8[1], m8[8], m8[9], m8[63], m8[2]]).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(Array.from(resampleMask(m8, 16))).toEqual(Array.from(m4));
+    expect(sameMask(m4, Uint8Array.from(m4))).toBe(true);
+    expect(sameMask(m4, m8)).toBe(false);
+    expect(sameMask(null, m4)).toBe(false);
+  });
+});
