@@ -1,0 +1,168 @@
+// Official-checkpoint flows against a local server in the hub's URL layout, holding the golden
+// case's files: download with progress, Cache Storage on reload, cancel, truncated file, server error.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { launchBrowser, startPreview, ROOT } from './browser';
+import { startHubServer } from '../helpers/hub-server';
+
+const GOLDEN = path.join(ROOT, 'tests', 'fixtures', 'golden', 'tiny-p16');
+/** Largest per-channel difference (8-bit levels) between the page's reconstruction and the command line's. */
+const PAGE_VS_CLI_PIXEL_TOL = 2;
+const READY_MS = 120_000;
+/** Bytes a chunk of the slow repository waits for, in ms: long enough to see progress and cancel. */
+const SLOW_CHUNK_MS = 400;
+
+const files = {
+  safetensors: new Uint8Array(readFileSync(path.join(GOLDEN, 'hf', 'model.safetensors'))),
+  config: new Uint8Array(readFileSync(path.join(GOLDEN, 'hf', 'config.json'))),
+  pth: new Uint8Array(readFileSync(path.join(GOLDEN, 'checkpoint.pth'))),
+};
+const repo = (name: string, rev = 'main') => `/test-org/${name}/resolve/${rev}/`;
+
+let browser: Browser;
+let site: Awaited<ReturnType<typeof startPreview>>;
+let hub: Awaited<ReturnType<typeof startHubServer>>;
+let slowHub: Awaited<ReturnType<typeof startHubServer>>;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'mae-ckpt-e2e-'));
+const IMAGE = path.join(tmp, 'square.png');
+
+beforeAll(async () => {
+  // A 224x224 picture: no resizing on either side, so the page and the command line see the same pixels.
+  const png = new PNG({ width: 224, height: 224 });
+  for (let i = 0; i < 224 * 224; i++) {
+    const x = i % 224, y = Math.floor(i / 224);
+    png.data.set([(x * 255) / 223, (y * 255) / 223, ((x ^ y) & 255), 255], i * 4);
+  }
+  writeFileSync(IMAGE, PNG.sync.write(png));
+  hub = await startHubServer(new Map([
+    [repo('tiny-mae') + 'config.json', files.config],
+    [repo('tiny-mae') + 'model.safetensors', files.safetensors],
+    [repo('tiny-pth', 'v1') + 'config.json', files.config],
+    [repo('tiny-pth', 'v1') + 'pytorch_model.bin', files.pth],
+    [repo('cut') + 'config.json', files.config],
+    [repo('cut') + 'model.safetensors', files.safetensors],
+    [repo('broken') + 'config.json', files.config],
+    // A file that was cut short where it is stored: the download succeeds, the reader refuses it.
+    [repo('short') + 'config.json', files.config],
+    [repo('short') + 'model.safetensors', files.safetensors.subarray(0, 500_000)],
+  ]), {
+    truncateAt: new Map([[repo('cut') + 'model.safetensors', 100_000]]),
+    failWith: new Map([[repo('broken') + 'model.safetensors', 500]]),
+  });
+  slowHub = await startHubServer(new Map([
+    [repo('slow') + 'config.json', files.config],
+    [repo('slow') + 'model.safetensors', files.safetensors],
+  ]), { chunkDelayMs: SLOW_CHUNK_MS });
+  site = await startPreview();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+  await hub?.close();
+  await slowHub?.close();
+});
+
+async function open(ctx: BrowserContext, query: string): Promise<Page> {
+  const page = await ctx.newPage();
+  await page.goto(`${site.url}?${query}`);
+  await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
+  return page;
+}
+
+async function loadFromHub(page: Page, ref: string): Promise<void> {
+  if (await page.getAttribute('[data-testid="checkpoint-picker"]', 'data-open') !== 'true') await page.click('[data-testid="picker-toggle"]');
+  await page.fill('[data-testid="hub-repo-input"]', ref);
+  await page.click('[data-testid="hub-load"]');
+}
+
+const label = (page: Page) => page.textContent('[data-testid="status-checkpoint"]');
+
+describe('hub checkpoints in the page', () => {
+  let ctx: BrowserContext;
+  beforeAll(async () => {
+    ctx = await browser.newContext({ viewport: { width: 1300, height: 900 } });
+  });
+  afterAll(() => ctx.close());
+
+  it('downloads a repository, reconstructs like the command line, and loads it from the cache after a reload', async () => {
+    const page = await open(ctx, `backend=wasm&ckpt=random&hf=${encodeURIComponent(hub.url)}`);
+    await loadFromHub(page, 'test-org/tiny-mae');
+    await page.waitForFunction(() => /tiny-mae/.test(document.querySelector('[data-testid="status-checkpoint"]')?.textContent ?? ''), null, { timeout: READY_MS });
+    await page.waitForURL(/ckpt=hf(%3A|:)test-org(%2F|\/)tiny-mae/);
+    expect(hub.requests).toContain(repo('tiny-mae') + 'model.safetensors');
+
+    await page.setInputFiles('[data-testid="image-input"]', IMAGE);
+    await page.waitForSelector('[data-testid="image-row"] canvas[data-testid="panel-reconstruction"][data-drawn="true"]', { timeout: READY_MS });
+    await page.waitForFunction(() => document.querySelector('[data-testid="image-row"]')?.getAttribute('data-pending') !== 'true');
+    const shown = await page.evaluate(() => {
+      const c = document.querySelector('[data-testid="image-row"] canvas[data-testid="panel-reconstruction"]') as HTMLCanvasElement;
+      return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+    });
+    const seed = new URL(page.url()).searchParams.get('seed') ?? '0';
+    const ratio = Number(new URL(page.url()).searchParams.get('ratio') ?? '75') / 100;
+    const out = path.join(tmp, 'cli');
+    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'tools', 'mae.ts'), 'reconstruct', '--checkpoint', path.join(GOLDEN, 'hf'),
+      '--image', IMAGE, '--seed', seed, '--mask-ratio', String(ratio), '--save-panels', out, '--out', path.join(tmp, 'p.png')]);
+    const cli = PNG.sync.read(readFileSync(path.join(out, 'reconstruction.png'))).data;
+    let max = 0;
+    for (let i = 0; i < cli.length; i++) max = Math.max(max, Math.abs(cli[i] - shown[i]));
+    expect(max).toBeLessThanOrEqual(PAGE_VS_CLI_PIXEL_TOL);
+
+    const before = hub.requests.length;
+    await page.reload();
+    await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
+    await page.waitForFunction(() => /tiny-mae/.test(document.querySelector('[data-testid="status-checkpoint"]')?.textContent ?? ''), null, { timeout: READY_MS });
+    expect(hub.requests.slice(before).filter((r) => r.endsWith('model.safetensors'))).toEqual([]);
+    if (await page.getAttribute('[data-testid="checkpoint-picker"]', 'data-open') !== 'true') await page.click('[data-testid="picker-toggle"]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="cache-list"]')?.getAttribute('data-count')) >= 1);
+    expect(await page.locator('[data-testid="cache-entry"]').count()).toBeGreaterThanOrEqual(1);
+  });
+
+  it('falls back to pytorch_model.bin at a revision', async () => {
+    const page = await open(ctx, `backend=wasm&ckpt=random&hf=${encodeURIComponent(hub.url)}`);
+    await loadFromHub(page, 'test-org/tiny-pth@v1');
+    await page.waitForFunction(() => /tiny-pth/.test(document.querySelector('[data-testid="status-checkpoint"]')?.textContent ?? ''), null, { timeout: READY_MS });
+    expect(hub.requests).toContain(repo('tiny-pth', 'v1') + 'pytorch_model.bin');
+    await page.close();
+  });
+
+  it('shows progress while downloading, and cancel keeps the previous checkpoint', async () => {
+    const page = await open(ctx, `backend=wasm&ckpt=random&hf=${encodeURIComponent(slowHub.url)}`);
+    const previous = await label(page);
+    await loadFromHub(page, 'test-org/slow');
+    await page.waitForSelector('[data-testid="load-progress"]', { timeout: READY_MS });
+    // config.json comes first; then the weights, byte by byte with the size the server announced.
+    await page.waitForFunction((size) => {
+      const bar = document.querySelector('[data-testid="load-progress"]');
+      return Number(bar?.getAttribute('data-total')) === size && Number(bar?.getAttribute('data-loaded')) > 0;
+    }, files.safetensors.length, { timeout: READY_MS });
+    await page.click('[data-testid="cancel-load"]');
+    await page.waitForSelector('[data-testid="checkpoint-error"]', { timeout: READY_MS });
+    expect((await page.textContent('[data-testid="checkpoint-error"]'))?.toLowerCase()).toMatch(/cancel/);
+    expect(await label(page)).toBe(previous);
+    await page.close();
+  });
+
+  it('a truncated file and a server error say what happened, offer a retry, and keep the previous checkpoint', async () => {
+    const page = await open(ctx, `backend=wasm&ckpt=random&hf=${encodeURIComponent(hub.url)}`);
+    const previous = await label(page);
+    await loadFromHub(page, 'test-org/short');
+    await page.waitForSelector('[data-testid="checkpoint-error"]', { timeout: READY_MS });
+    expect(await page.textContent('[data-testid="checkpoint-error"]')).toMatch(/truncated/i);
+    // A connection cut mid-file is a network failure to the browser.
+    await loadFromHub(page, 'test-org/cut');
+    await page.waitForFunction(() => /network error|broke off|truncated/i.test(document.querySelector('[data-testid="checkpoint-error"]')?.textContent ?? '')
+      && /cut/.test(document.querySelector('[data-testid="checkpoint-error"]')?.textContent ?? ''), null, { timeout: READY_MS });
+    await loadFromHub(page, 'test-org/broken');
+    await page.waitForFunction(() => /500/.test(document.querySelector('[data-testid="checkpoint-error"]')?.textContent ?? ''), null, { timeout: READY_MS });
+    expect(await page.locator('[data-testid="retry-load"]').count()).toBe(1);
+    expect(await label(page)).toBe(previous);
+    await page.close();
+  });
+});
