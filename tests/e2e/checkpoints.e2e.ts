@@ -167,13 +167,16 @@ describe('hub checkpoints in the page', () => {
   });
 
   it('a dropped-in .pth loads, and compare shows B under the same mask with its own figures', async () => {
-    const page = await open(ctx, 'backend=wasm&ckpt=random');
+    // A context of its own: no pictures kept from the tests above.
+    const own = await browser.newContext({ viewport: { width: 1300, height: 1400 } });
+    const page = await open(own, 'backend=wasm&ckpt=random');
     if (await page.getAttribute('[data-testid="checkpoint-picker"]', 'data-open') !== 'true') await page.click('[data-testid="picker-toggle"]');
     const pth = path.join(tmp, 'mae_tiny.pth');
     writeFileSync(pth, files.pth);
     await page.setInputFiles('[data-testid="checkpoint-file-input"]', pth);
     await page.waitForFunction(() => /mae_tiny\.pth/.test(document.querySelector('[data-testid="status-checkpoint"]')?.textContent ?? ''), null, { timeout: READY_MS });
     await page.setInputFiles('[data-testid="image-input"]', IMAGE);
+    await page.waitForSelector('[data-testid="image-row"] canvas[data-testid="panel-reconstruction"][data-drawn="true"]', { timeout: READY_MS });
     await page.selectOption('[data-testid="compare-select"]', 'random');
     await page.waitForSelector('[data-testid="compare-row"] canvas[data-testid="compare-panel-reconstruction"][data-drawn="true"]', { timeout: READY_MS });
     const masks = await page.evaluate(() => ['panel-masked', 'compare-panel-masked'].map((id) => {
@@ -187,6 +190,6 @@ describe('hub checkpoints in the page', () => {
       return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
     }));
     expect(recon[0]).not.toEqual(recon[1]);
-    await page.close();
+    await own.close();
   });
 });
