@@ -3,6 +3,8 @@ import { createRoot } from 'react-dom/client';
 import { createModelClient } from '../worker-client/client';
 import { createBrowserFitter } from '../features/image-drop/browserDecoder';
 import { createFileDecoder } from '../features/image-drop/decode';
+import { hubFilePrefix } from '../features/checkpoint/catalogue';
+import { browserCaches, hubWeightsCached } from '../features/checkpoint/hubCache';
 import { createAppStore } from '../store/createAppStore';
 import { idbPersistence, memoryPersistence } from '../store/persistence';
 import { StoreProvider } from '../store/react';
@@ -22,6 +24,8 @@ const store = createAppStore({
   // Checkpoint B (compare) runs in a second worker, made only when the visitor compares.
   createCompareClient: () => createModelClient(),
   storage: typeof navigator !== 'undefined' && 'storage' in navigator && typeof navigator.storage?.persist === 'function' ? navigator.storage : null,
+  // A link's hub checkpoint downloads at once only when this browser already has it.
+  isHubCached: (hub) => hubWeightsCached(browserCaches(), hubFilePrefix(hub.repo, hub.revision, hub.endpoint)),
 });
 syncUrl(store);
 

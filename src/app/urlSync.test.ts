@@ -70,12 +70,13 @@ describe('URL sync', () => {
       expect(params.get('cmp')).toBe('bundled');
       expect(writes.length).toBeGreaterThan(1);
 
-      // The link loads the same two checkpoints from the same hub.
+      // The link loads the same two checkpoints from the same hub (in a browser that has the download).
       const again = new FakeClient();
       const b = new FakeClient();
       const copy = createAppStore({
         client: again, decoder: new FakeDecoder(), persistence: memoryPersistence(), schedule: () => {},
         urlSettings: parseUrlSettings(location.search), urlCheckpoints: parseUrlCheckpoints(location.search), createCompareClient: () => b,
+        isHubCached: async () => true,
       });
       await copy.getState().boot();
       expect(again.loads).toEqual([{ kind: 'hub', repo: 'org/mae', revision: 'refs/pr/1', endpoint: 'http://127.0.0.1:9000', label: 'org/mae@refs/pr/1' }]);

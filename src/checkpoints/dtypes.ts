@@ -171,7 +171,7 @@ function u16Words(bytes: Uint8Array, n: number): Uint16Array {
 export function toFloat32(t: StoredTensor): Float32Array {
   const n = numel(t.shape);
   const itemSize = ITEM_SIZE[t.dtype];
-  if (itemSize === undefined) throw new CheckpointError(`unsupported dtype ${String(t.dtype)}`);
+  if (itemSize === undefined) throw new CheckpointError(`unsupported dtype ${String(t.dtype)}`, 'unsupported');
   if (t.bytes.byteLength !== n * itemSize) {
     throw new CheckpointError(
       `tensor of shape [${t.shape.join(',')}] ${t.dtype} needs ${n * itemSize} bytes, has ${t.bytes.byteLength}`);

@@ -34,42 +34,45 @@ export function hubFileUrl(endpoint: string, ref: HubRef, file: string): string 
 /** Download progress: bytes so far and the total when the server says it. */
 export type ProgressFn = (loaded: number, total: number | null) => void;
 
+const HTTP_NOT_FOUND = 404;
+
 /** A file the server does not have (HTTP 404). */
 export class NotFoundError extends CheckpointError {
   constructor(url: string) {
-    super(`not found: ${url}`);
+    super(`not found: ${url}`, 'not-found');
     this.name = 'NotFoundError';
   }
 }
 
 /**
  * Downloads a URL into one buffer with progress, checking the length the server announced.
- * Aborts through `signal`. Throws NotFoundError for 404 and CheckpointError for other failures.
+ * Aborts through `signal`. Throws NotFoundError for 404 and CheckpointError for other failures,
+ * coded network, server (with the status), truncated or cancelled.
  */
 export async function downloadBytes(url: string, onProgress?: ProgressFn, signal?: AbortSignal): Promise<Uint8Array> {
   let res: Response;
   try {
     res = await fetch(url, { signal, redirect: 'follow' });
   } catch (e) {
-    if (signal?.aborted) throw new CheckpointError('cancelled');
-    throw new CheckpointError(`network error fetching ${url}: ${(e as Error).message}`);
+    if (signal?.aborted) throw new CheckpointError('cancelled', 'cancelled');
+    throw new CheckpointError(`network error fetching ${url}: ${(e as Error).message}`, 'network');
   }
-  if (res.status === 404) throw new NotFoundError(url);
-  if (!res.ok) throw new CheckpointError(`the server answered ${res.status} ${res.statusText} for ${url}`);
+  if (res.status === HTTP_NOT_FOUND) throw new NotFoundError(url);
+  if (!res.ok) throw new CheckpointError(`the server answered ${res.status} ${res.statusText} for ${url}`, 'server', res.status);
   const lenHeader = res.headers.get('content-length');
   const total = lenHeader !== null && /^\d+$/.test(lenHeader) ? Number(lenHeader) : null;
   // One preallocated buffer when the size is known: no second full copy at the end.
   let buf = new Uint8Array(total ?? 1 << 20);
   let loaded = 0;
   const reader = res.body?.getReader();
-  if (!reader) throw new CheckpointError(`empty response from ${url}`);
+  if (!reader) throw new CheckpointError(`empty response from ${url}`, 'network');
   onProgress?.(0, total);
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       if (loaded + value.length > buf.length) {
-        if (total !== null) throw new CheckpointError(`${url} sent more than the ${total} bytes it announced`);
+        if (total !== null) throw new CheckpointError(`${url} sent more than the ${total} bytes it announced`, 'network');
         const bigger = new Uint8Array(Math.max(buf.length * 2, loaded + value.length));
         bigger.set(buf.subarray(0, loaded));
         buf = bigger;
@@ -79,12 +82,12 @@ export async function downloadBytes(url: string, onProgress?: ProgressFn, signal
       onProgress?.(loaded, total);
     }
   } catch (e) {
-    if (signal?.aborted) throw new CheckpointError('cancelled');
+    if (signal?.aborted) throw new CheckpointError('cancelled', 'cancelled');
     if (e instanceof CheckpointError) throw e;
-    throw new CheckpointError(`download of ${url} broke off after ${loaded} bytes: ${(e as Error).message}`);
+    throw new CheckpointError(`download of ${url} broke off after ${loaded} bytes: ${(e as Error).message}`, 'network');
   }
   if (total !== null && loaded !== total) {
-    throw new CheckpointError(`download of ${url} is truncated: ${loaded} of ${total} bytes`);
+    throw new CheckpointError(`download of ${url} is truncated: ${loaded} of ${total} bytes`, 'truncated');
   }
   return total !== null ? buf : buf.slice(0, loaded);
 }
@@ -113,5 +116,5 @@ export async function fetchHubCheckpoint(
       if (!(e instanceof NotFoundError)) throw e;
     }
   }
-  throw new CheckpointError(`the repository has neither ${HUB_WEIGHT_FILES.join(' nor ')}`);
+  throw new CheckpointError(`the repository has neither ${HUB_WEIGHT_FILES.join(' nor ')}`, 'not-a-checkpoint');
 }

@@ -107,14 +107,14 @@ export function inferConfig(shapes: Map<string, number[]>, opts: InferOptions = 
 
   const modelType = field(cfg, 'model_type', 'string');
   if (modelType !== undefined && modelType !== HF_MODEL_TYPE) {
-    throw new CheckpointError(`config.json is for a "${modelType}" model, not a ViT-MAE ("${HF_MODEL_TYPE}")`);
+    throw new CheckpointError(`config.json is for a "${modelType}" model, not a ViT-MAE ("${HF_MODEL_TYPE}")`, 'not-a-checkpoint');
   }
   const act = field(cfg, 'hidden_act', 'string');
   if (act !== undefined && act !== SUPPORTED_ACT) {
-    throw new CheckpointError(`config.json asks for the ${act} activation; only gelu is supported`);
+    throw new CheckpointError(`config.json asks for the ${act} activation; only gelu is supported`, 'unsupported');
   }
   if (field(cfg, 'qkv_bias', 'boolean') === false) {
-    throw new CheckpointError('config.json has qkv_bias false; only models with attention biases are supported');
+    throw new CheckpointError('config.json has qkv_bias false; only models with attention biases are supported', 'unsupported');
   }
 
   const patchWeight = 'patch_embed.proj.weight';
@@ -124,7 +124,7 @@ export function inferConfig(shapes: Map<string, number[]>, opts: InferOptions = 
     ?? need(dimOf(shapes, patchWeight, 2), 'patch size', patchWeight);
   const patchW = dimOf(shapes, patchWeight, 3);
   if (patchW !== undefined && patchW !== patchSize) {
-    throw new CheckpointError(`${patchWeight} has ${patchSize}x${patchW} patches; only square patches are supported`);
+    throw new CheckpointError(`${patchWeight} has ${patchSize}x${patchW} patches; only square patches are supported`, 'unsupported');
   }
   const inChans = ov.inChans ?? field(cfg, 'num_channels', 'number')
     ?? need(dimOf(shapes, patchWeight, 1), 'number of input channels', patchWeight);

@@ -90,9 +90,9 @@ function readWeightFile(file: CheckpointFile): RawWeights {
     }
     case 'legacy-torch':
       throw new CheckpointError(`${file.name} uses the legacy (pre-1.6) PyTorch format; re-save it with a `
-        + 'recent PyTorch: torch.save(torch.load(path), path)');
+        + 'recent PyTorch: torch.save(torch.load(path), path)', 'unsupported');
     case 'unknown':
-      throw new CheckpointError(`${NOT_A_CHECKPOINT} (${file.name} is neither)`);
+      throw new CheckpointError(`${NOT_A_CHECKPOINT} (${file.name} is neither)`, 'not-a-checkpoint');
   }
 }
 
@@ -118,7 +118,7 @@ function parseConfigJson(file: CheckpointFile): unknown {
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes));
   } catch {
-    throw new CheckpointError(`${file.name} is not valid JSON`);
+    throw new CheckpointError(`${file.name} is not valid JSON`, 'not-a-checkpoint');
   }
 }
 
@@ -144,13 +144,13 @@ export function loadCheckpoint(files: CheckpointFile[], options: LoadOptions = {
   const ignored = files.filter((f) => baseName(f.name) !== CONFIG_NAME && f.name.endsWith(JSON_EXT));
   if (ignored.length > 0) notes.push(`ignored ${ignored.map((f) => f.name).join(', ')}`);
   const weightFiles = files.filter((f) => !f.name.endsWith(JSON_EXT));
-  if (weightFiles.length === 0) throw new CheckpointError(NOT_A_CHECKPOINT);
+  if (weightFiles.length === 0) throw new CheckpointError(NOT_A_CHECKPOINT, 'not-a-checkpoint');
   const configJson = configFiles.length === 1 ? parseConfigJson(configFiles[0]) : undefined;
 
   const raw = readWeights(weightFiles);
   notes.push(...raw.notes);
   for (const [name, dtype] of raw.unsupported) {
-    if (!isHarmlessExtra(name)) throw new CheckpointError(`unsupported dtype ${dtype} for tensor ${name}`);
+    if (!isHarmlessExtra(name)) throw new CheckpointError(`unsupported dtype ${dtype} for tensor ${name}`, 'unsupported');
   }
 
   const stored = new Map<string, StoredTensor>();
@@ -163,9 +163,9 @@ export function loadCheckpoint(files: CheckpointFile[], options: LoadOptions = {
   const encoderNames = [...mapped.keys()].filter((k) => k.startsWith('patch_embed.') || k.startsWith('blocks.'));
   if (encoderNames.length === 0) {
     throw new CheckpointError('not an MAE checkpoint: none of its tensors has a ViT-MAE name '
-      + `(it holds ${listNames([...stored.keys()])})`);
+      + `(it holds ${listNames([...stored.keys()])})`, 'not-a-checkpoint');
   }
-  if (!hasDecoder(mapped.keys())) throw new CheckpointError(NO_DECODER);
+  if (!hasDecoder(mapped.keys())) throw new CheckpointError(NO_DECODER, 'encoder-only');
 
   // Shapes under reference names; a fused qkv is its parts stacked along the output dimension.
   const shapes = new Map<string, number[]>();
@@ -189,7 +189,7 @@ export function loadCheckpoint(files: CheckpointFile[], options: LoadOptions = {
       (mapped.get(k)?.sources ?? []).filter((s) => s !== undefined));
     const detail = partial.length > 0 ? ` (found only ${listNames(partial as string[])})` : '';
     throw new CheckpointError(
-      `the checkpoint is missing ${missing.length} tensor(s) the model needs: ${listNames(missing)}${detail}`);
+      `the checkpoint is missing ${missing.length} tensor(s) the model needs: ${listNames(missing)}${detail}`, 'not-a-checkpoint');
   }
   const unexpected = [
     ...unmapped,
@@ -198,7 +198,7 @@ export function loadCheckpoint(files: CheckpointFile[], options: LoadOptions = {
   ].filter((n) => !isHarmlessExtra(n));
   if (unexpected.length > 0) {
     throw new CheckpointError(`the checkpoint has ${unexpected.length} tensor(s) this MAE does not use: `
-      + `${listNames(unexpected)}`);
+      + `${listNames(unexpected)}`, 'not-a-checkpoint');
   }
   const mismatches: string[] = [];
   for (const [ref, want] of expected) {

@@ -71,7 +71,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   const first = parsed.unsupported.entries().next();
   if (!first.done) {
     const [name, dtype] = first.value;
-    throw new CheckpointError(`unsupported dtype ${dtype} for tensor ${name}`);
+    throw new CheckpointError(`unsupported dtype ${dtype} for tensor ${name}`, 'unsupported');
   }
   return { tensors: parsed.tensors, metadata: parsed.metadata };
 }
@@ -80,7 +80,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
 export function readSafetensorsLenient(bytes: Uint8Array): LenientSafetensorsFile {
   if (bytes.byteLength < LENGTH_PREFIX_BYTES) {
     throw new CheckpointError(
-      `truncated: the file has ${bytes.byteLength} bytes, too few for a safetensors header`);
+      `truncated: the file has ${bytes.byteLength} bytes, too few for a safetensors header`, 'truncated');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = view.getUint32(0, true) + view.getUint32(4, true) * U32_RANGE;
@@ -90,7 +90,7 @@ export function readSafetensorsLenient(bytes: Uint8Array): LenientSafetensorsFil
   const dataStart = LENGTH_PREFIX_BYTES + headerLen;
   if (dataStart > bytes.byteLength) {
     throw new CheckpointError(
-      `truncated: the header says ${dataStart} bytes, file has ${bytes.byteLength}`);
+      `truncated: the header says ${dataStart} bytes, file has ${bytes.byteLength}`, 'truncated');
   }
   let text: string;
   try {
@@ -145,7 +145,7 @@ export function readSafetensorsLenient(bytes: Uint8Array): LenientSafetensorsFil
   for (const e of entries) maxEnd = Math.max(maxEnd, e.end);
   if (maxEnd > dataLen) {
     throw new CheckpointError(
-      `truncated: the header says ${dataStart + maxEnd} bytes, file has ${bytes.byteLength}`);
+      `truncated: the header says ${dataStart + maxEnd} bytes, file has ${bytes.byteLength}`, 'truncated');
   }
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < sorted.length; i++) {
@@ -183,7 +183,7 @@ export function writeSafetensors(
     if (name === METADATA_KEY) throw new CheckpointError(`${METADATA_KEY} cannot be a tensor name`);
     const dtype = STORED_TO_SAFETENSORS[t.dtype as StoredDType] ?? t.dtype;
     const itemSize = SAFETENSORS_ITEM_SIZE[dtype] ?? ITEM_SIZE[t.dtype as StoredDType];
-    if (itemSize === undefined) throw new CheckpointError(`unsupported dtype ${dtype} for tensor ${name}`);
+    if (itemSize === undefined) throw new CheckpointError(`unsupported dtype ${dtype} for tensor ${name}`, 'unsupported');
     const expected = numel(t.shape) * itemSize;
     if (t.bytes.byteLength !== expected) {
       throw new CheckpointError(

@@ -47,11 +47,11 @@ function findPickle(entries: Map<string, ZipEntry>): { pkl: ZipEntry; prefix: st
   const candidates = [...entries.values()].filter((e) =>
     e.name === PICKLE_NAME || (e.name.endsWith(`/${PICKLE_NAME}`) && e.name.split('/').length === 2));
   if (candidates.length === 0) {
-    throw new CheckpointError('not a PyTorch checkpoint: the zip file has no data.pkl inside');
+    throw new CheckpointError('not a PyTorch checkpoint: the zip file has no data.pkl inside', 'not-a-checkpoint');
   }
   if (candidates.length > 1) {
     throw new CheckpointError(
-      `not a PyTorch checkpoint: the zip file holds several (${candidates.map((c) => c.name).join(', ')})`);
+      `not a PyTorch checkpoint: the zip file holds several (${candidates.map((c) => c.name).join(', ')})`, 'not-a-checkpoint');
   }
   const pkl = candidates[0];
   return { pkl, prefix: pkl.name.slice(0, pkl.name.length - PICKLE_NAME.length) };
@@ -94,14 +94,14 @@ export function readTorchCheckpoint(bytes: Uint8Array): TorchCheckpoint {
   const { pkl, prefix } = findPickle(entries);
   const byteorder = entries.get(`${prefix}byteorder`);
   if (byteorder && new TextDecoder().decode(readZipEntry(bytes, byteorder)).trim() === 'big') {
-    throw new CheckpointError('this checkpoint was saved on a big-endian machine, which is not supported');
+    throw new CheckpointError('this checkpoint was saved on a big-endian machine, which is not supported', 'unsupported');
   }
   const root = unpickle(readZipEntry(bytes, pkl), torchPersistentLoad());
   const notes: string[] = [];
 
   if (root instanceof PyOpaque) throw refusal(root.origin);
   if (!(root instanceof Map)) {
-    throw new CheckpointError(`not a state dict: the checkpoint holds a ${describe(root)}, not a dict of tensors`);
+    throw new CheckpointError(`not a state dict: the checkpoint holds a ${describe(root)}, not a dict of tensors`, 'not-a-checkpoint');
   }
   let sd: Map<unknown, unknown> = root;
   const wrapper = WRAPPER_KEYS.find((k) => root.has(k));
@@ -109,7 +109,7 @@ export function readTorchCheckpoint(bytes: Uint8Array): TorchCheckpoint {
     const inner = root.get(wrapper);
     if (inner instanceof PyOpaque) throw refusal(inner.origin);
     if (!(inner instanceof Map)) {
-      throw new CheckpointError(`not a state dict: '${wrapper}' holds a ${describe(inner)}, not a dict of tensors`);
+      throw new CheckpointError(`not a state dict: '${wrapper}' holds a ${describe(inner)}, not a dict of tensors`, 'not-a-checkpoint');
     }
     sd = inner;
     const others = [...root.keys()].filter((k) => k !== wrapper).map(String);
@@ -143,11 +143,11 @@ export function readTorchCheckpoint(bytes: Uint8Array): TorchCheckpoint {
   const unsupported = new Map<string, string>();
   for (const [key, value] of sd) {
     if (typeof key !== 'string') {
-      throw new CheckpointError(`not a state dict: it has a ${describe(key)} key, not a tensor name`);
+      throw new CheckpointError(`not a state dict: it has a ${describe(key)} key, not a tensor name`, 'not-a-checkpoint');
     }
     if (value instanceof PyOpaque) throw refusal(value.origin);
     if (!(value instanceof TensorRef)) {
-      throw new CheckpointError(`not a state dict: entry '${key}' is a ${describe(value)}, not a tensor`);
+      throw new CheckpointError(`not a state dict: entry '${key}' is a ${describe(value)}, not a tensor`, 'not-a-checkpoint');
     }
     const dtype = value.storage.dtype;
     if (dtype === undefined) {

@@ -1,4 +1,5 @@
 import type { MaeConfig } from '../model/config';
+import type { LoadErrorCode } from '../protocol/messages';
 
 /** Element types a checkpoint tensor may be stored in. */
 export type StoredDType = 'float32' | 'float16' | 'bfloat16';
@@ -34,9 +35,12 @@ export interface LoadedCheckpoint {
   layout: 'pth' | 'hf';
 }
 
-/** Thrown for a checkpoint that cannot be used; the message says what is wrong in user terms. */
+/**
+ * Thrown for a checkpoint that cannot be used; the message says what is wrong in user terms, `code`
+ * what kind of failure it is (for the page), `status` the HTTP status behind code 'server'.
+ */
 export class CheckpointError extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly code: LoadErrorCode = 'other', readonly status?: number) {
     super(message);
     this.name = 'CheckpointError';
   }

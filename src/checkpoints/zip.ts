@@ -37,7 +37,7 @@ export interface ZipEntry {
 }
 
 const damaged = (why: string): CheckpointError =>
-  new CheckpointError(`truncated or damaged .pth/.bin file: ${why}`);
+  new CheckpointError(`truncated or damaged .pth/.bin file: ${why}`, 'truncated');
 
 function u64(view: DataView, at: number): number {
   const v = view.getUint32(at, true) + view.getUint32(at + 4, true) * U32_RANGE;
@@ -130,7 +130,7 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
   if (h + LOCAL_FIXED_BYTES > bytes.byteLength || view.getUint32(h, true) !== LOCAL_SIG) {
     throw damaged(`the header of ${entry.name} is missing`);
   }
-  if (entry.encrypted) throw new CheckpointError(`${entry.name} is encrypted`);
+  if (entry.encrypted) throw new CheckpointError(`${entry.name} is encrypted`, 'unsupported');
   const start = h + LOCAL_FIXED_BYTES + view.getUint16(h + 26, true) + view.getUint16(h + 28, true);
   const end = start + entry.compressedSize;
   if (end > bytes.byteLength) {
@@ -154,5 +154,5 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
     if (out.byteLength !== entry.size) throw damaged(`${entry.name} decompresses to the wrong size`);
     return out;
   }
-  throw new CheckpointError(`${entry.name} uses zip compression method ${entry.method}, which is not supported`);
+  throw new CheckpointError(`${entry.name} uses zip compression method ${entry.method}, which is not supported`, 'unsupported');
 }

@@ -78,6 +78,11 @@ export interface Metrics {
   loss: number | null;
 }
 
+/** What kind of failure a load error is, set where it arises so the page need not read its words. */
+export type LoadErrorCode =
+  | 'network' | 'not-found' | 'server' | 'truncated' | 'cancelled' | 'not-a-checkpoint' | 'encoder-only'
+  | 'unsupported' | 'out-of-memory' | 'other';
+
 /** Responses from the worker to the UI. */
 export type WorkerResponse =
   | { type: 'initialized'; id: number; backend: BackendName; notes: string[] }
@@ -97,7 +102,16 @@ export type WorkerResponse =
       timings: Timings;
     }
   | { type: 'cancelled'; id: number }
-  | { type: 'error'; id: number; message: string; /** the worker can no longer run */ fatal: boolean };
+  | {
+      type: 'error';
+      id: number;
+      message: string;
+      /** the worker can no longer run */
+      fatal: boolean;
+      /** Failed loads only: what kind of failure, and the HTTP status for code 'server'. */
+      code?: LoadErrorCode;
+      status?: number;
+    };
 
 /** Cache Storage bucket holding hub downloads, keyed by file URL (read by the page to list and delete them). */
 export const HUB_CACHE = 'mae-hub-v1';

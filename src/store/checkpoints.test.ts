@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckpointSource, ModelInfo } from '../protocol/messages';
 import { FakeClient, FakeDecoder, file, flush, TINY_INFO } from '../../tests/unit/fakes';
+import { LoadError } from '../worker-client/errors';
 import { createAppStore } from './createAppStore';
 import { memoryPersistence } from './persistence';
 import { parseUrlSettings } from './settings';
@@ -44,20 +45,36 @@ function setup(over: Partial<AppDeps> = {}) {
 
 const hub = (repo: string, revision = 'main', endpoint = 'https://huggingface.co'): CheckpointSource => ({ kind: 'hub', repo, revision, endpoint, label: repo });
 
+/** A fake of the page's look into Cache Storage: the repositories (`repo@revision`) already downloaded, and what was asked. */
+function fakeHubCache(cached: string[] = []) {
+  const asked: string[] = [];
+  const isHubCached = async (h: { repo: string; revision: string; endpoint: string }) => {
+    asked.push(`${h.endpoint} ${h.repo}@${h.revision}`);
+    return cached.includes(`${h.repo}@${h.revision}`);
+  };
+  return { isHubCached, asked };
+}
+
 describe('checkpoint from the link', () => {
   it('ckpt=random loads random weights and nothing else', async () => {
-    const { get, client } = setup({ urlCheckpoints: { ckpt: 'random' } });
+    const cache = fakeHubCache();
+    const { get, client } = setup({ urlCheckpoints: { ckpt: 'random' }, isHubCached: cache.isHubCached });
     expect(get().model.ref).toBe('random');
     await get().boot();
     expect(client.loads.map((s) => s.kind)).toEqual(['random']);
-    expect(get().model).toMatchObject({ phase: 'ready', ref: 'random', fallbackReason: null, checkpoint: { kind: 'random', ref: 'random' } });
+    expect(get().model).toMatchObject({ phase: 'ready', ref: 'random', fallbackReason: null, checkpoint: { kind: 'random', ref: 'random' }, pendingDownload: null });
+    expect(cache.asked).toEqual([]);
   });
 
-  it('ckpt=hf:org/name@rev loads from the hub address of hf=', async () => {
+  it('ckpt=hf:org/name@rev, already downloaded, loads from the hub address of hf=', async () => {
     const client = new ManualClient();
-    const { get } = setup({ client, urlCheckpoints: { ckpt: 'hf:org/mae@v2' }, urlSettings: parseUrlSettings('?hf=http%3A%2F%2F127.0.0.1%3A9000%2F') });
+    const cache = fakeHubCache(['org/mae@v2']);
+    const { get } = setup({
+      client, urlCheckpoints: { ckpt: 'hf:org/mae@v2' }, urlSettings: parseUrlSettings('?hf=http%3A%2F%2F127.0.0.1%3A9000%2F'), isHubCached: cache.isHubCached,
+    });
     const booted = get().boot();
     await flush();
+    expect(cache.asked).toEqual(['http://127.0.0.1:9000 org/mae@v2']);
     expect(get().model.phase).toBe('loading');
     expect(get().model.ref).toBe('hf:org/mae@v2');
     expect(client.pendingLoads[0].source).toEqual({ kind: 'hub', repo: 'org/mae', revision: 'v2', endpoint: 'http://127.0.0.1:9000', label: 'org/mae@v2' });
@@ -68,7 +85,7 @@ describe('checkpoint from the link', () => {
 
   it('falls back to the bundled checkpoint when the linked one fails, and offers a retry', async () => {
     const client = new ManualClient();
-    const { get } = setup({ client, urlCheckpoints: { ckpt: 'hf:org/mae' } });
+    const { get } = setup({ client, urlCheckpoints: { ckpt: 'hf:org/mae' }, isHubCached: fakeHubCache(['org/mae@main']).isHubCached });
     const booted = get().boot();
     await flush();
     client.pendingLoads.shift()!.reject(new Error('network error fetching https://huggingface.co/org/mae/resolve/main/config.json: Failed to fetch'));
@@ -83,6 +100,58 @@ describe('checkpoint from the link', () => {
     client.pendingLoads.shift()!.resolve(BIG_INFO);
     expect(await retried).toBe(true);
     expect(get().model).toMatchObject({ ref: 'hf:org/mae', info: BIG_INFO });
+  });
+
+  it('ckpt=hf: not downloaded yet loads the bundled checkpoint and asks before downloading', async () => {
+    const client = new ManualClient();
+    const cache = fakeHubCache(['other/repo@main']);
+    const { get } = setup({ client, urlCheckpoints: { ckpt: 'hf:facebook/vit-mae-base' }, isHubCached: cache.isHubCached });
+    await get().boot();
+    expect(cache.asked).toEqual(['https://huggingface.co facebook/vit-mae-base@main']);
+    expect(client.loads.map((s) => s.kind)).toEqual(['url']);
+    expect(client.pendingLoads).toEqual([]);
+    expect(get().model).toMatchObject({
+      phase: 'ready', ref: 'bundled', loadError: null, checkpoint: { kind: 'url' },
+      pendingDownload: { ref: 'hf:facebook/vit-mae-base', source: { kind: 'hub', repo: 'facebook/vit-mae-base', revision: 'main' } },
+    });
+    expect(get().notices).toEqual([]);
+
+    // Yes: the download starts, at the hub address set now.
+    get().setHfEndpoint('http://127.0.0.1:8000/');
+    const confirmed = get().confirmDownload();
+    await flush();
+    expect(get().model.pendingDownload).toBeNull();
+    expect(get().model.loading).toMatchObject({ ref: 'hf:facebook/vit-mae-base', kind: 'hub' });
+    expect(client.pendingLoads[0].source).toMatchObject({ kind: 'hub', repo: 'facebook/vit-mae-base', endpoint: 'http://127.0.0.1:8000' });
+    client.pendingLoads.shift()!.resolve(BIG_INFO);
+    expect(await confirmed).toBe(true);
+    expect(get().model).toMatchObject({ ref: 'hf:facebook/vit-mae-base', info: BIG_INFO });
+    expect(await get().confirmDownload()).toBe(false);
+  });
+
+  it('asks too when it cannot tell (no cache look, or the look fails); Not now keeps the bundled checkpoint', async () => {
+    const failing = async () => {
+      throw new Error('SecurityError');
+    };
+    for (const isHubCached of [undefined, failing]) {
+      const { get, client } = setup({ urlCheckpoints: { ckpt: 'hf:org/mae@v2' }, isHubCached });
+      await get().boot();
+      expect(client.loads.map((s) => s.kind)).toEqual(['url']);
+      expect(get().model.pendingDownload).toMatchObject({ ref: 'hf:org/mae@v2', source: { label: 'org/mae@v2' } });
+      get().dismissDownload();
+      expect(get().model).toMatchObject({ pendingDownload: null, ref: 'bundled', checkpoint: { kind: 'url' } });
+      expect(client.loads.map((s) => s.kind)).toEqual(['url']);
+    }
+  });
+
+  it('choosing another checkpoint replaces the question', async () => {
+    const { get, client } = setup({ urlCheckpoints: { ckpt: 'hf:org/mae' } });
+    await get().boot();
+    expect(get().model.pendingDownload).not.toBeNull();
+    const p = get().loadCheckpoint(hub('org/other'));
+    expect(get().model.pendingDownload).toBeNull();
+    client.pendingLoads.shift()!.resolve();
+    expect(await p).toBe(true);
   });
 
   it('reports links it cannot follow and loads the bundled checkpoint', async () => {
@@ -140,6 +209,32 @@ describe('loading another checkpoint', () => {
       expect(get().model.loadError).toMatchObject({ kind, message: msg });
       expect(get().notices.at(-1)?.text).toMatch(/previous checkpoint keeps running/);
     }
+  });
+
+  it('classifies a failure by the code the client gives, not by its words', async () => {
+    const { get, client } = setup();
+    await get().boot();
+    const failures: [LoadError, string][] = [
+      [new LoadError('the server answered 503 Service Unavailable for https://x', 'server', 503), 'network'],
+      [new LoadError('the server answered 401 Unauthorized for https://x', 'server', 401), 'not-found'],
+      [new LoadError('download of https://x is truncated: 2 of 5 bytes', 'truncated'), 'network'],
+      [new LoadError('not found: https://x/model.safetensors', 'not-found'), 'not-found'],
+      [new LoadError('it has no decoder', 'encoder-only'), 'encoder-only'],
+      [new LoadError('unsupported dtype int64 for tensor ids', 'unsupported'), 'not-a-checkpoint'],
+      [new LoadError('the repository has neither model.safetensors nor pytorch_model.bin', 'not-a-checkpoint'), 'not-a-checkpoint'],
+      [new LoadError('the checkpoint does not fit (Failed)', 'out-of-memory'), 'too-large'],
+      [new LoadError('network error fetching https://x: Failed to fetch', 'network'), 'network'],
+    ];
+    for (const [error, kind] of failures) {
+      const p = get().loadCheckpoint(hub('org/x'));
+      client.pendingLoads.shift()!.reject(error);
+      expect(await p).toBe(false);
+      expect(get().model.loadError, error.code).toMatchObject({ kind, message: error.message });
+    }
+    const p = get().loadCheckpoint(hub('org/x'));
+    client.pendingLoads.shift()!.reject(new LoadError('cancelled', 'cancelled'));
+    await p;
+    expect(get().model.loadError).toMatchObject({ kind: 'cancelled' });
   });
 
   it('cancels a download; the cancelled load is not an error', async () => {

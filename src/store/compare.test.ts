@@ -181,6 +181,35 @@ describe('compare slice', () => {
     expect(s.get().compare.phase).toBe('ready');
   });
 
+  it('cmp=hf: already downloaded loads B at once; not downloaded, B waits for a yes', async () => {
+    const asked: string[] = [];
+    const isHubCached = async (h: { repo: string; revision: string }) => (asked.push(h.repo), h.repo === 'org/cached');
+    const cached = setup({ urlCheckpoints: { compare: 'hf:org/cached' }, isHubCached });
+    await cached.get().boot();
+    expect(cached.b.loads.map((x) => x.kind)).toEqual(['hub']);
+    expect(cached.get().compare).toMatchObject({ phase: 'ready', ref: 'hf:org/cached', pendingDownload: null });
+
+    const s = setup({ urlCheckpoints: { compare: 'hf:facebook/vit-mae-large@refs/pr/1' }, isHubCached });
+    await s.get().boot();
+    expect(asked).toEqual(['org/cached', 'facebook/vit-mae-large']);
+    expect(s.made()).toBe(0);
+    expect(s.get().compare).toMatchObject({
+      phase: 'off', ref: null,
+      pendingDownload: { ref: 'hf:facebook/vit-mae-large@refs/pr/1', source: { kind: 'hub', repo: 'facebook/vit-mae-large', revision: 'refs/pr/1' } },
+    });
+    expect(s.a.loads.map((x) => x.kind)).toEqual(['url']);
+    expect(await s.get().confirmCompareDownload()).toBe(true);
+    expect(s.b.loads.map((x) => x.kind)).toEqual(['hub']);
+    expect(s.get().compare).toMatchObject({ phase: 'ready', ref: 'hf:facebook/vit-mae-large@refs/pr/1', pendingDownload: null });
+
+    const t = setup({ urlCheckpoints: { compare: 'hf:org/new' }, isHubCached });
+    await t.get().boot();
+    expect(t.get().compare.pendingDownload).not.toBeNull();
+    t.get().dismissCompareDownload();
+    expect(t.get().compare).toMatchObject({ phase: 'off', ref: null, pendingDownload: null });
+    expect(t.made()).toBe(0);
+  });
+
   it('is unavailable without a second client', async () => {
     const s = setup({ createCompareClient: null });
     await ready(s, ['a.png']);

@@ -4,15 +4,15 @@ import type { CheckpointSource, Rgba } from '../protocol/messages';
 import type { ClientEvent, ModelClient } from '../worker-client/types';
 import { parseRef, refForSource, sourceForRef } from './checkpointRef';
 import { initialPaint, maskParams } from './imagesSlice';
-import { classifyFailure, failureHeadline, meterUpdate, sentence, type RateMeter } from './loading';
-import { failureFor, message, withCurrentEndpoint } from './modelSlice';
+import { failureHeadline, meterUpdate, sentence, type RateMeter } from './loading';
+import { askBeforeLinkLoad, failureFor, message, withCurrentEndpoint } from './modelSlice';
 import type { CompareRow, CompareSlice, CompareState, SliceCreator } from './types';
 
 export const emptyCompareRow = (): CompareRow => ({ result: null, pending: false, error: null, fitted: null, fitKey: null });
 
 export const initialCompareState = (available: boolean, ref: string | null = null): CompareState => ({
   available, phase: 'off', backend: null, checkpoint: null, info: null, ref, loading: null, progress: null,
-  loadError: null, message: null, generation: 0, rows: {},
+  loadError: null, pendingDownload: null, message: null, generation: 0, rows: {},
 });
 
 /**
@@ -235,14 +235,14 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (set, get, ctx) =>
       const token = ++loadToken;
       if (!source) {
         stop();
-        setCompare({ loadError: null });
+        setCompare({ loadError: null, pendingDownload: null });
         return true;
       }
       const ref = refForSource(source, ctx.deps.defaultSource);
       if (get().compare.loading) client?.cancelLoad();
       meter = null;
       const first = !get().compare.info;
-      setCompare({ loading: { label: source.label, ref, kind: source.kind }, progress: null, loadError: null, ...(first ? { ref } : {}) });
+      setCompare({ loading: { label: source.label, ref, kind: source.kind }, progress: null, loadError: null, pendingDownload: null, ...(first ? { ref } : {}) });
       let c: ModelClient;
       let r;
       try {
@@ -284,10 +284,30 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (set, get, ctx) =>
         const msg = ref?.kind === 'file'
           ? `a checkpoint file (${ref.name}) cannot be loaded from a link`
           : `“${raw}” names no checkpoint (use bundled, random or hf:org/name[@revision])`;
-        setCompare({ ref: get().compare.info ? get().compare.ref : null, loadError: { label: raw, ref: null, kind: classifyFailure(msg), message: msg, retry: null } });
+        setCompare({ ref: get().compare.info ? get().compare.ref : null, loadError: { label: raw, ref: null, kind: 'other', message: msg, retry: null } });
         return false;
       }
       return get().setCompare(source);
+    },
+
+    async followCompareLink(raw) {
+      const ref = parseRef(raw);
+      const source = ref && sourceForRef(ref, { ...ctx.deps, endpoint: get().settings.hfEndpoint });
+      const ask = source && await askBeforeLinkLoad(source, ctx);
+      if (!ask) return get().setCompareRef(raw);
+      // Not downloaded yet: B stays off until the visitor says yes.
+      setCompare({ ref: get().compare.info ? get().compare.ref : null, pendingDownload: ask });
+      return false;
+    },
+
+    async confirmCompareDownload() {
+      const p = get().compare.pendingDownload;
+      if (!p) return false;
+      return get().setCompare(withCurrentEndpoint(p.source, get().settings.hfEndpoint));
+    },
+
+    dismissCompareDownload() {
+      setCompare({ pendingDownload: null });
     },
 
     cancelCompareLoad() {

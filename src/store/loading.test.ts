@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, etaSeconds, meterUpdate, RATE_MIN_SPAN_MS, RATE_WINDOW_MS, retryable, sentence, type RateMeter } from './loading';
+import type { LoadErrorCode } from '../protocol/messages';
+import { LoadError } from '../worker-client/errors';
+import {
+  classifyFailure, classifyLoadError, etaSeconds, failureKindOf, meterUpdate, RATE_MIN_SPAN_MS, RATE_WINDOW_MS, retryable, sentence,
+  type FailureKind, type RateMeter,
+} from './loading';
 
 const MB = 1_000_000;
 
@@ -60,7 +65,7 @@ describe('download rate and time left', () => {
 });
 
 describe('load failures', () => {
-  it('are classified from the worker’s messages', () => {
+  it('without a code, are classified by their words', () => {
     const cases: [string, ReturnType<typeof classifyFailure>][] = [
       ['cancelled', 'cancelled'],
       ['network error fetching https://huggingface.co/a/b/resolve/main/config.json: Failed to fetch', 'network'],
@@ -81,5 +86,35 @@ describe('load failures', () => {
     expect(retryable('encoder-only')).toBe(false);
     expect(sentence('it broke')).toBe('it broke.');
     expect(sentence('it broke.')).toBe('it broke.');
+  });
+
+  it('are classified by their code, whatever the words', () => {
+    const cases: [LoadErrorCode, number | undefined, FailureKind][] = [
+      ['network', undefined, 'network'],
+      ['truncated', undefined, 'network'],
+      ['server', 503, 'network'],
+      ['server', 429, 'network'],
+      ['server', 401, 'not-found'],
+      ['server', 403, 'not-found'],
+      ['server', 400, 'other'],
+      ['not-found', undefined, 'not-found'],
+      ['cancelled', undefined, 'cancelled'],
+      ['not-a-checkpoint', undefined, 'not-a-checkpoint'],
+      ['unsupported', undefined, 'not-a-checkpoint'],
+      ['encoder-only', undefined, 'encoder-only'],
+      ['out-of-memory', undefined, 'too-large'],
+    ];
+    for (const [code, status, kind] of cases) {
+      expect(failureKindOf(code, 'words that say nothing', status), `${code} ${status}`).toBe(kind);
+      expect(classifyLoadError(new LoadError('words that say nothing', code, status)), `${code} ${status}`).toBe(kind);
+    }
+  });
+
+  it('fall back to the words only for code other, or an error without a code', () => {
+    expect(failureKindOf('other', 'Array buffer allocation failed')).toBe('too-large');
+    expect(failureKindOf('other', 'the model worker restarted during the load')).toBe('other');
+    expect(classifyLoadError(new LoadError('network error fetching x: Failed to fetch'))).toBe('network');
+    expect(classifyLoadError(new Error('cancelled'))).toBe('cancelled');
+    expect(classifyLoadError('not found: https://x')).toBe('not-found');
   });
 });

@@ -1,6 +1,7 @@
 // Checkpoint loads as the page shows them: download rate and time left from the worker's
 // progress events, and what a failed load's message means (so the page can offer a retry).
-import type { CheckpointSource } from '../protocol/messages';
+import type { CheckpointSource, LoadErrorCode } from '../protocol/messages';
+import { LoadError } from '../worker-client/errors';
 
 /** Rate is measured over this much recent time, in ms. */
 export const RATE_WINDOW_MS = 4000;
@@ -52,7 +53,42 @@ export function etaSeconds(loaded: number, total: number | null, rate: number | 
 /** What went wrong with a load, for the words and the buttons the page shows. */
 export type FailureKind = 'network' | 'cancelled' | 'not-a-checkpoint' | 'encoder-only' | 'too-large' | 'not-found' | 'other';
 
-/** Classifies the message a failed load rejected with (the worker's words; see src/checkpoints). */
+/** HTTP statuses that mean the hub will not show the repository without a login (it answers 401 for a missing one too). */
+const LOGIN_STATUSES: ReadonlySet<number> = new Set([401, 403]);
+/** HTTP statuses worth a retry later: too many requests, and any server error (5xx). */
+const BUSY_STATUS = 429;
+const FIRST_SERVER_ERROR = 500;
+
+/** What the page makes of a load error's code; code 'other' falls back to reading the message. */
+export function failureKindOf(code: LoadErrorCode, message: string, status?: number): FailureKind {
+  switch (code) {
+    case 'network':
+    case 'truncated':
+      return 'network';
+    case 'server':
+      if (status !== undefined && LOGIN_STATUSES.has(status)) return 'not-found';
+      return status !== undefined && (status === BUSY_STATUS || status >= FIRST_SERVER_ERROR) ? 'network' : 'other';
+    case 'not-found':
+    case 'cancelled':
+    case 'not-a-checkpoint':
+    case 'encoder-only':
+      return code;
+    case 'unsupported':
+      return 'not-a-checkpoint';
+    case 'out-of-memory':
+      return 'too-large';
+    case 'other':
+      return classifyFailure(message);
+  }
+}
+
+/** Classifies what a failed load rejected with: by its code when it is a LoadError, else by its words. */
+export function classifyLoadError(e: unknown): FailureKind {
+  const message = (e instanceof Error ? e.message : String(e)) || 'unknown error';
+  return e instanceof LoadError ? failureKindOf(e.code, message, e.status) : classifyFailure(message);
+}
+
+/** Classifies a failure message by its words: the fallback for errors without a code (see src/checkpoints). */
 export function classifyFailure(message: string): FailureKind {
   const m = message.toLowerCase();
   if (m === 'cancelled' || m.startsWith('cancelled')) return 'cancelled';
@@ -77,6 +113,14 @@ export interface LoadFailure {
   message: string;
   /** What Retry loads again; null where a retry makes no sense (a dropped file is not kept). */
   retry: CheckpointSource | null;
+}
+
+/** A hub download a link asked for, waiting for the visitor's yes (a link never starts one by itself). */
+export interface PendingDownload {
+  /** Its URL reference (the catalogue's id, where the catalogue knows it). */
+  ref: string | null;
+  /** What Download loads. */
+  source: CheckpointSource;
 }
 
 /** A load in flight. */

@@ -5,7 +5,7 @@ import type { CheckpointSource, ModelInfo } from '../protocol/messages';
 import type { ClientEvent } from '../worker-client/types';
 import { canonicalRef, parseRef, refForSource, sourceForRef } from './checkpointRef';
 import { decodeEntry, newEntry } from './imagesSlice';
-import { classifyFailure, failureHeadline, meterUpdate, sentence, type LoadFailure, type RateMeter } from './loading';
+import { classifyLoadError, failureHeadline, meterUpdate, sentence, type LoadFailure, type PendingDownload, type RateMeter } from './loading';
 import { DEFAULT_SETTINGS, sanitizeSettings } from './settings';
 import type { ModelSlice, ModelState, RunningCheckpoint, SliceCreator, StoreContext } from './types';
 
@@ -22,7 +22,7 @@ export const isConfigName = (name: string): boolean => /(^|[/\\])config\.json$/i
 export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)) || 'unknown error';
 
 export const initialModelState = (ref: string | null = 'bundled'): ModelState => ({
-  phase: 'idle', backend: null, backendNotes: [], checkpoint: null, ref, loading: null, loadError: null, storagePersisted: null,
+  phase: 'idle', backend: null, backendNotes: [], checkpoint: null, ref, loading: null, loadError: null, pendingDownload: null, storagePersisted: null,
   fallbackReason: null, info: null, progress: null, lastTimings: null, lastAt: null, message: null, error: null, generation: 0,
 });
 
@@ -30,9 +30,21 @@ export const initialModelState = (ref: string | null = 'bundled'): ModelState =>
 export function failureFor(source: CheckpointSource, e: unknown, ctx: StoreContext): LoadFailure {
   const msg = message(e);
   return {
-    label: source.label, ref: refForSource(source, ctx.deps.defaultSource), kind: classifyFailure(msg), message: msg,
+    label: source.label, ref: refForSource(source, ctx.deps.defaultSource), kind: classifyLoadError(e), message: msg,
     retry: source.kind === 'files' ? null : source,
   };
+}
+
+/** A link's checkpoint waits for the visitor's yes when it is a hub download not already in this browser. */
+export async function askBeforeLinkLoad(source: CheckpointSource, ctx: StoreContext): Promise<PendingDownload | null> {
+  if (source.kind !== 'hub') return null;
+  let cached = false;
+  try {
+    cached = (await ctx.deps.isHubCached?.(source)) ?? false;
+  } catch {
+    // Unknown counts as not downloaded: asking is the safe side.
+  }
+  return cached ? null : { ref: refForSource(source, ctx.deps.defaultSource), source };
 }
 
 /** A retry of a hub source goes to the hub address set now (the visitor may have just fixed it). */
@@ -168,7 +180,9 @@ export const createModelSlice: SliceCreator<ModelSlice> = (set, get, ctx) => {
     setModel({ phase: 'loading' });
     let linkFailure: LoadFailure | null = null;
     const linked = linkedSource();
-    if (linked) {
+    // A link never starts a hub download by itself: the bundled checkpoint runs until the visitor says yes.
+    const ask = linked && await askBeforeLinkLoad(linked, ctx);
+    if (linked && !ask) {
       setModel({ ref: refOf(linked) });
       const r = await runLoad(linked);
       if (r.ok) {
@@ -193,6 +207,8 @@ export const createModelSlice: SliceCreator<ModelSlice> = (set, get, ctx) => {
       }
     }
     if (linkFailure) setModel({ loadError: linkFailure });
+    // Unless the visitor has already chosen another checkpoint meanwhile.
+    if (ask && !get().model.loading && get().model.ref === 'bundled') setModel({ pendingDownload: ask });
   };
 
   const checkStorage = () => {
@@ -211,14 +227,14 @@ export const createModelSlice: SliceCreator<ModelSlice> = (set, get, ctx) => {
       checkStorage();
       await Promise.all([restoreSession(), startModel()]);
       const cmp = ctx.deps.urlCheckpoints?.compare;
-      if (cmp && cmp.trim() && get().model.info) await get().setCompareRef(cmp);
+      if (cmp && cmp.trim() && get().model.info) await get().followCompareLink(cmp);
     },
 
     async loadCheckpoint(source) {
       const before = get().model;
       // A newer choice replaces a download in flight.
       if (before.loading) ctx.deps.client.cancelLoad();
-      setModel({ loadError: null, ...(before.info ? {} : { phase: 'loading', error: null }) });
+      setModel({ loadError: null, pendingDownload: null, ...(before.info ? {} : { phase: 'loading', error: null }) });
       const r = await runLoad(source);
       if (r.ok) {
         // Even a superseded load is recorded: the worker now runs it (until the newer one lands).
@@ -268,6 +284,16 @@ export const createModelSlice: SliceCreator<ModelSlice> = (set, get, ctx) => {
 
     dismissLoadError() {
       setModel({ loadError: null });
+    },
+
+    async confirmDownload() {
+      const p = get().model.pendingDownload;
+      if (!p) return false;
+      return get().loadCheckpoint(withCurrentEndpoint(p.source, get().settings.hfEndpoint));
+    },
+
+    dismissDownload() {
+      setModel({ pendingDownload: null });
     },
 
     notify(kind, text) {

@@ -3,7 +3,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { BackendName, CheckpointSource, MaskPattern, ModelInfo, ResizeMode, Rgba, Timings } from '../protocol/messages';
 import type { ModelClient, Reconstruction } from '../worker-client/types';
-import type { LoadFailure, LoadInFlight, LoadProgress } from './loading';
+import type { LoadFailure, LoadInFlight, LoadProgress, PendingDownload } from './loading';
 import type { Persistence } from './persistence';
 import type { Settings } from './settings';
 
@@ -133,6 +133,8 @@ export interface ModelState {
   loading: LoadInFlight | null;
   /** The last load failed (or was cancelled); cleared by the next load. */
   loadError: LoadFailure | null;
+  /** The link's hub checkpoint, not downloaded yet: waits for the visitor's yes; cleared by the next load. */
+  pendingDownload: PendingDownload | null;
   /** Whether the browser keeps this site's storage (hub downloads) under pressure; null when unknown. */
   storagePersisted: boolean | null;
   /** Why the bundled checkpoint is not the one running (the random fallback), if so. */
@@ -172,6 +174,10 @@ export interface ModelSlice {
   /** Loads the failed checkpoint again. */
   retryLoad(): Promise<boolean>;
   dismissLoadError(): void;
+  /** Starts the download the link asked for (`model.pendingDownload`). */
+  confirmDownload(): Promise<boolean>;
+  /** Forgets the download the link asked for; the running checkpoint stays. */
+  dismissDownload(): void;
   notify(kind: Notice['kind'], text: string): void;
   dismissNotice(id: number): void;
   /** Unsubscribes from the client (the client itself is the caller's to dispose). */
@@ -205,6 +211,8 @@ export interface CompareState {
   loading: LoadInFlight | null;
   progress: LoadProgress | null;
   loadError: LoadFailure | null;
+  /** The link's hub checkpoint for B, not downloaded yet: waits for the visitor's yes. */
+  pendingDownload: PendingDownload | null;
   message: string | null;
   /** Bumped whenever B's checkpoint changes. */
   generation: number;
@@ -217,6 +225,12 @@ export interface CompareSlice {
   setCompare(source: CheckpointSource | null): Promise<boolean>;
   /** Loads B from a URL reference; null or '' stops comparing. */
   setCompareRef(ref: string | null): Promise<boolean>;
+  /** Loads B as the page's link names it: a hub checkpoint not in this browser waits for the visitor's yes. */
+  followCompareLink(ref: string): Promise<boolean>;
+  /** Starts the download the link asked for B (`compare.pendingDownload`). */
+  confirmCompareDownload(): Promise<boolean>;
+  /** Forgets the download the link asked for B; B stays as it is. */
+  dismissCompareDownload(): void;
   cancelCompareLoad(): void;
   retryCompare(): Promise<boolean>;
   dismissCompareError(): void;
@@ -249,6 +263,11 @@ export interface AppDeps {
   createCompareClient?: (() => ModelClient) | null;
   /** The browser's storage manager (navigator.storage), to ask that hub downloads be kept. */
   storage?: StorageLike | null;
+  /**
+   * Whether a hub repository's weights are already in this browser (Cache Storage HUB_CACHE).
+   * A link's hub checkpoint that is not (or when this is absent or fails) waits for the visitor's yes.
+   */
+  isHubCached?: ((hub: { repo: string; revision: string; endpoint: string }) => Promise<boolean>) | null;
 }
 
 /** The part of navigator.storage the store uses. */
@@ -259,8 +278,8 @@ export interface StorageLike {
 
 /** Bookkeeping shared by the slices; not state, never rendered. */
 export interface StoreContext {
-  deps: Required<Omit<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage'>>
-    & Pick<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage'>;
+  deps: Required<Omit<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached'>>
+    & Pick<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached'>;
   /** Signature of the last reconstruction requested per image (skip identical repeats). */
   requested: Map<string, string>;
   /** Token of the newest request per image (a stale answer is never drawn). */

@@ -3,6 +3,7 @@
 // checkpoint reloaded and the latest requests sent again).
 import type { BackendName, CheckpointSource, WorkerRequest, WorkerResponse } from '../protocol/messages';
 import { assertNever } from '../protocol/messages';
+import { LoadError } from './errors';
 import type { ClientEvent, ModelClient, ReconstructParams, Reconstruction } from './types';
 
 /** What the client needs of a Worker (a fake in tests). */
@@ -85,6 +86,7 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
         if (p) {
           pending.delete(msg.id);
           if (p.kind === 'reconstruct') p.resolve(null);
+          else if (p.kind === 'load') p.reject(new LoadError('cancelled', 'cancelled'));
           else p.reject(new Error('cancelled'));
           if (loadId === msg.id) loadId = null;
         }
@@ -97,7 +99,7 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
         if (p) {
           pending.delete(msg.id);
           if (loadId === msg.id) loadId = null;
-          p.reject(new Error(msg.message));
+          p.reject(p.kind === 'load' ? new LoadError(msg.message, msg.code, msg.status) : new Error(msg.message));
         }
         return;
       default:
@@ -156,7 +158,7 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
         } else if (p.kind === 'load' && p.source !== lastSource) {
           loadCheckpoint(p.source).then(p.resolve, p.reject);
         } else if (p.kind === 'load') {
-          p.reject(new Error('the model worker restarted during the load'));
+          p.reject(new LoadError('the model worker restarted during the load'));
         }
       }
     })().finally(() => {

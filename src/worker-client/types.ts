@@ -24,7 +24,7 @@ export type ClientEvent =
 export interface ModelClient {
   /** Starts the worker on the best backend (or `preferred`), resolves with the one in use. */
   start(preferred?: BackendName): Promise<BackendName>;
-  /** Loads a checkpoint; the previous one keeps working if this fails (the promise rejects with a message). */
+  /** Loads a checkpoint; the previous one keeps working if this fails (the promise rejects with a LoadError). */
   loadCheckpoint(source: CheckpointSource): Promise<{ label: string; info: ModelInfo; notes: string[] }>;
   /**
    * Reconstructs one image. Latest wins per imageKey: a newer call for the same key supersedes

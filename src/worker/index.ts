@@ -6,6 +6,7 @@ import { loadCheckpoint } from '../checkpoints/load';
 import { Mae, randomParams, reconstructImage, DEFAULT_LAYER_NORM_EPS, type MaeConfig } from '../model';
 import { assertNever, type ModelInfo, type WorkerRequest, type WorkerResponse } from '../protocol/messages';
 import { deviceLost, selectBackend } from './backend';
+import { installFailed, loadFailed } from './errors';
 import { sourceFiles } from './sources';
 
 type ReconstructRequest = Extract<WorkerRequest, { type: 'reconstruct' }>;
@@ -121,9 +122,7 @@ async function handleLoad(req: LoadRequest): Promise<void> {
         await warmUp(next);
       } catch (e) {
         next?.dispose();
-        const msg = (e as Error).message;
-        const oom = /memory|allocat|OOM/i.test(msg);
-        post({ type: 'error', id: req.id, message: oom ? `the checkpoint does not fit in this device's memory (${msg})` : msg, fatal: false });
+        post(installFailed(req.id, e));
         return;
       }
       model?.dispose();
@@ -133,7 +132,7 @@ async function handleLoad(req: LoadRequest): Promise<void> {
     await pump();
   } catch (e) {
     if (ctrl.signal.aborted) post({ type: 'cancelled', id: req.id });
-    else post({ type: 'error', id: req.id, message: (e as Error).message, fatal: false });
+    else post(loadFailed(req.id, e));
   } finally {
     downloads.delete(req.id);
   }

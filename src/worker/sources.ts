@@ -37,7 +37,7 @@ export async function sourceFiles(source: CheckpointSource, onProgress: (stage: 
       const config = await downloadBytes(resolved + 'config.json', undefined, signal);
       // Dev servers answer missing files with the app's index.html: say what is really wrong.
       if (new TextDecoder().decode(config.subarray(0, 64)).trimStart()[0] !== '{') {
-        throw new CheckpointError(`no checkpoint at ${resolved} (config.json is missing)`);
+        throw new CheckpointError(`no checkpoint at ${resolved} (config.json is missing)`, 'not-found');
       }
       const weights = await downloadBytes(resolved + 'model.safetensors', onProgress('model.safetensors'), signal);
       return [{ name: 'config.json', bytes: config }, { name: 'model.safetensors', bytes: weights }];

@@ -8,12 +8,9 @@ import { hubLabel, parseHubInput } from '../../store/checkpointRef';
 import { useApp, useAppStore } from '../../store/react';
 import { CATALOGUE, catalogueEntry, hubFilePrefix, loadable, sourceForEntry, type CatalogueEntry } from './catalogue';
 import { describeModel, formatBytes, formatParams } from './format';
-import { filesOf, totalSize, type CachedFile } from './hubCache';
-import { LoadStatus } from './LoadStatus';
+import { cachedWeightsOf, totalSize, type CachedFile } from './hubCache';
+import { DownloadPrompt, LoadStatus } from './LoadStatus';
 import { useHubCache, type HubCacheView } from './useHubCache';
-
-/** The weight files the worker fetches from a hub repository, in its order. */
-const WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin'];
 
 const yesNo = (v: boolean | null) => (v === null ? 'unknown' : v ? 'yes' : 'no');
 
@@ -54,8 +51,7 @@ function Option({ e, cache }: { e: CatalogueEntry; cache: HubCacheView }) {
   const selected = ref === e.id && !!running;
   const fallback = selected && e.origin === 'bundled' && running?.kind === 'random';
   // Downloaded = its weights are cached at this hub address (a config.json alone does not count).
-  const cachedFiles = e.hub ? filesOf(cache.files, hubFilePrefix(e.hub.repo, e.hub.revision, endpoint)) : [];
-  const cached = cachedFiles.some((f) => WEIGHT_FILES.includes(f.file)) ? cachedFiles : [];
+  const cached = e.hub ? cachedWeightsOf(cache.files, hubFilePrefix(e.hub.repo, e.hub.revision, endpoint)) : [];
 
   if (!loadable(e)) {
     return (
@@ -323,6 +319,10 @@ export function CheckpointPicker() {
         <button type="button" className="button button-small" aria-expanded={open} aria-controls={bodyId} data-testid="picker-toggle"
           onClick={() => setOpen(!open)}>{open ? 'Close' : 'Change…'}</button>
       </header>
+      <DownloadPrompt slot="a" pending={model.pendingDownload}
+        onConfirm={() => void store.getState().confirmDownload()} onDismiss={a.dismissDownload} />
+      <DownloadPrompt slot="b" pending={compare.pendingDownload}
+        onConfirm={() => void store.getState().confirmCompareDownload()} onDismiss={a.dismissCompareDownload} />
       <LoadStatus slot="a" loading={model.loading} progress={model.progress} error={model.loadError}
         running={model.checkpoint?.label ?? null}
         onCancel={a.cancelLoad} onRetry={() => void store.getState().retryLoad()} onDismiss={a.dismissLoadError} />

@@ -1,6 +1,10 @@
 // A checkpoint load as the visitor sees it: a progress bar (bytes, percent, rate, time left) with
-// Cancel while it runs, and afterwards what went wrong, with Retry where a retry can help.
-import { failureHeadline, retryable, sentence, type LoadFailure, type LoadInFlight, type LoadProgress } from '../../store/loading';
+// Cancel while it runs, and afterwards what went wrong, with Retry where a retry can help; before a
+// download a link asked for, the question whether to start it.
+import {
+  failureHeadline, retryable, sentence, type LoadFailure, type LoadInFlight, type LoadProgress, type PendingDownload,
+} from '../../store/loading';
+import { catalogueEntry } from './catalogue';
 import { formatBytes, formatEta, formatRate, percentOf } from './format';
 
 const STAGE_TEXT: Record<string, string> = {
@@ -79,6 +83,33 @@ export function LoadError({ error, onRetry, onDismiss, slot, running }: Pick<Loa
           <button type="button" className="button button-small" data-testid={id('retry-load')} onClick={onRetry}>Retry</button>
         )}
         <button type="button" className="button button-quiet button-small" onClick={onDismiss} aria-label="Dismiss">Dismiss</button>
+      </div>
+    </div>
+  );
+}
+
+/** The question before a link's hub download, for A or B (`slot`). */
+export interface DownloadPromptProps {
+  pending: PendingDownload | null;
+  onConfirm(): void;
+  onDismiss(): void;
+  slot: 'a' | 'b';
+}
+
+/** Asks before the hub download a link names (its size when the catalogue knows it). */
+export function DownloadPrompt({ pending, onConfirm, onDismiss, slot }: DownloadPromptProps) {
+  if (!pending) return null;
+  const id = (s: string) => (slot === 'a' ? s : `compare-${s}`);
+  const size = catalogueEntry(pending.ref)?.sizeBytes;
+  return (
+    <div className="load-error is-prompt" role="status" data-testid={id('download-prompt')} data-ref={pending.ref ?? ''}>
+      <div className="load-error-text">
+        {slot === 'b' && <strong>B: </strong>}This link asks for <strong>{pending.source.label}</strong>
+        {size ? ` (~${formatBytes(size)})` : ''}. Download it?
+      </div>
+      <div className="load-error-actions">
+        <button type="button" className="button button-small" data-testid={id('confirm-download')} onClick={onConfirm}>Download</button>
+        <button type="button" className="button button-quiet button-small" data-testid={id('dismiss-download')} onClick={onDismiss}>Not now</button>
       </div>
     </div>
   );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HUB_CACHE } from '../../protocol/messages';
-import { deleteHubFiles, describeCacheUrl, filesOf, listHubCache, totalSize, type CachesLike } from './hubCache';
+import { cachedWeightsOf, deleteHubFiles, describeCacheUrl, filesOf, hubWeightsCached, listHubCache, totalSize, type CachesLike } from './hubCache';
 import { hubFilePrefix } from './catalogue';
 
 /** Cache Storage in memory: url -> content-length (null: none). */
@@ -42,6 +42,17 @@ describe('hub cache', () => {
     const c = fakeCaches({});
     expect(await listHubCache(c)).toEqual([]);
     expect(c.opened).toEqual([]);
+  });
+
+  it('tells whether a repository’s weights are in this browser (a config.json alone does not count)', async () => {
+    const c = fakeCaches({ [`${base}config.json`]: 700, [`${large}model.safetensors`]: 1_318_167_552 });
+    const basePrefix = hubFilePrefix('facebook/vit-mae-base', 'main', HF);
+    const largePrefix = hubFilePrefix('facebook/vit-mae-large', 'refs/pr/1', HF);
+    expect(await hubWeightsCached(c, basePrefix)).toBe(false);
+    expect(await hubWeightsCached(c, largePrefix)).toBe(true);
+    expect(await hubWeightsCached(c, hubFilePrefix('facebook/vit-mae-large', 'refs/pr/1', 'http://127.0.0.1:1'))).toBe(false);
+    expect(await hubWeightsCached(null, largePrefix)).toBe(false);
+    expect(cachedWeightsOf(await listHubCache(c), basePrefix)).toEqual([]);
   });
 
   it('deletes files by URL', async () => {

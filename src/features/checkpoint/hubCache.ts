@@ -73,3 +73,17 @@ export const totalSize = (files: readonly CachedFile[]): number => files.reduce(
 export function filesOf(files: readonly CachedFile[], prefix: string): CachedFile[] {
   return files.filter((f) => f.url.startsWith(prefix));
 }
+
+/** The weight files the worker fetches from a hub repository, in its order. */
+export const WEIGHT_FILES: readonly string[] = ['model.safetensors', 'pytorch_model.bin'];
+
+/** A repository's cached files under `prefix`, if its weights are among them (a config.json alone does not count). */
+export function cachedWeightsOf(files: readonly CachedFile[], prefix: string): CachedFile[] {
+  const mine = filesOf(files, prefix);
+  return mine.some((f) => WEIGHT_FILES.includes(f.file)) ? mine : [];
+}
+
+/** Whether this browser holds a repository's weights under `prefix`; false without Cache Storage. */
+export async function hubWeightsCached(storage: CachesLike | null, prefix: string): Promise<boolean> {
+  return !!storage && cachedWeightsOf(await listHubCache(storage), prefix).length > 0;
+}

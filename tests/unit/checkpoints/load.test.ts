@@ -210,6 +210,7 @@ describe('loadCheckpoint: errors', () => {
       for (const k of [...m.keys()]) if (k.startsWith('decoder.')) m.delete(k);
     });
     expect(() => loadCheckpoint([hfEncoder, goldenConfig()])).toThrow(msg);
+    expect(errorOf(() => loadCheckpoint([encoderOnly])).code).toBe('encoder-only');
   });
 
   it('names a shape mismatch', () => {
@@ -231,6 +232,7 @@ describe('loadCheckpoint: errors', () => {
     });
     expect(() => loadCheckpoint([file])).toThrow(
       'the checkpoint is missing 2 tensor(s) the model needs: blocks.1.mlp.fc2.bias, norm.weight');
+    expect(errorOf(() => loadCheckpoint([file])).code).toBe('not-a-checkpoint');
     const hf = hfEdited((m) => m.delete('vit.encoder.layer.0.attention.attention.key.bias'));
     expect(errorOf(() => loadCheckpoint([hf, goldenConfig()])).message).toMatch(
       /missing 1 tensor\(s\).*blocks\.0\.attn\.qkv\.bias \(found only .*query\.bias, .*value\.bias\)/);
@@ -251,6 +253,8 @@ describe('loadCheckpoint: errors', () => {
     });
     expect(() => loadCheckpoint([file])).toThrow('unsupported dtype I64 for tensor norm.bias');
     expect(() => loadCheckpoint([fileOf(path.join(FIXTURES, 'int64.pth'))])).toThrow('unsupported dtype int64 for tensor ids');
+    expect(errorOf(() => loadCheckpoint([file])).code).toBe('unsupported');
+    expect(errorOf(() => loadCheckpoint([fileOf(path.join(FIXTURES, 'int64.pth'))])).code).toBe('unsupported');
   });
 
   it('refuses files that are not checkpoints', () => {
@@ -260,6 +264,9 @@ describe('loadCheckpoint: errors', () => {
     expect(() => loadCheckpoint([goldenConfig()])).toThrow(msg);
     expect(() => loadCheckpoint([])).toThrow(msg);
     expect(() => loadCheckpoint([{ name: 'old.pth', bytes: bytesOf(0x80, 2, 0x8a, 10) }])).toThrow(/legacy \(pre-1\.6\)/);
+    expect(errorOf(() => loadCheckpoint([{ name: 'cat.png', bytes: bytesOf(0x89, 'PNG\r\n\x1a\n', new Uint8Array(32)) }])).code).toBe('not-a-checkpoint');
+    expect(errorOf(() => loadCheckpoint([])).code).toBe('not-a-checkpoint');
+    expect(errorOf(() => loadCheckpoint([{ name: 'old.pth', bytes: bytesOf(0x80, 2, 0x8a, 10) }])).code).toBe('unsupported');
     expect(detectFormat(goldenPth().bytes)).toBe('torch');
     expect(detectFormat(goldenHf().bytes)).toBe('safetensors');
   });
@@ -271,10 +278,14 @@ describe('loadCheckpoint: errors', () => {
     const st = goldenHf();
     expect(() => loadCheckpoint([{ name: 'cut.safetensors', bytes: st.bytes.subarray(0, 100_000) }, goldenConfig()]))
       .toThrow(`truncated: the header says ${st.bytes.length} bytes, file has 100000`);
+    expect(errorOf(() => loadCheckpoint([{ name: 'cut.pth', bytes: pth.bytes.subarray(0, 100_000) }])).code).toBe('truncated');
+    expect(errorOf(() => loadCheckpoint([{ name: 'cut.safetensors', bytes: st.bytes.subarray(0, 100_000) }, goldenConfig()])).code)
+      .toBe('truncated');
   });
 
   it('refuses a malicious pickle through the loader as well', () => {
     expect(() => loadCheckpoint([fileOf(path.join(FIXTURES, 'evil.pth'))])).toThrow(/refusing to load.*os\.system/);
+    expect(errorOf(() => loadCheckpoint([fileOf(path.join(FIXTURES, 'evil.pth'))])).code).toBe('other');
   });
 
   it('refuses a bad config.json', () => {

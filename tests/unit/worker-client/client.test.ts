@@ -1,7 +1,8 @@
 // The worker client against a scripted fake worker: ids, latest-wins, recovery after a crash.
 import { describe, expect, it } from 'vitest';
 import { createModelClient, type WorkerLike } from '../../../src/worker-client/client';
-import type { WorkerRequest, WorkerResponse } from '../../../src/protocol/messages';
+import { LoadError } from '../../../src/worker-client/errors';
+import type { LoadErrorCode, WorkerRequest, WorkerResponse } from '../../../src/protocol/messages';
 import type { ClientEvent, ReconstructParams } from '../../../src/worker-client/types';
 
 const INFO = { imgSize: 32, patchSize: 8, embedDim: 16, depth: 1, numHeads: 2, decoderEmbedDim: 8, decoderDepth: 1, decoderNumHeads: 2, normPixLoss: false, parameters: 1 };
@@ -111,5 +112,36 @@ describe('worker client', () => {
     const r = client.reconstruct(params('k', 0.75));
     workers[0].answer(workers[0].reconstructs()[0]);
     expect(await r).not.toBeNull();
+  });
+
+  it('a failed load rejects with a LoadError carrying the worker\'s code and status; a cancelled one with code cancelled', async () => {
+    const workers: FakeWorker[] = [];
+    const client = createModelClient(() => { const w = new FakeWorker(false); workers.push(w); return w; });
+    const started = client.start('wasm');
+    workers[0].reply({ type: 'initialized', id: 1, backend: 'wasm', notes: [] });
+    await started;
+    const hubSource = { kind: 'hub' as const, repo: 'org/x', revision: 'main', endpoint: 'https://hub.example', label: 'org/x' };
+    const cases: { reply: { code?: LoadErrorCode; status?: number }; code: LoadErrorCode; status?: number }[] = [
+      { reply: { code: 'server', status: 503 }, code: 'server', status: 503 },
+      { reply: { code: 'encoder-only' }, code: 'encoder-only' },
+      { reply: { code: 'out-of-memory' }, code: 'out-of-memory' },
+      // An older worker without codes: 'other', so the page falls back to the words.
+      { reply: {}, code: 'other' },
+    ];
+    for (const c of cases) {
+      const load = client.loadCheckpoint(hubSource);
+      const req = workers[0].received.filter((m) => m.type === 'loadCheckpoint').at(-1)!;
+      workers[0].reply({ type: 'error', id: req.id, message: 'it failed', fatal: false, ...c.reply });
+      const e = await load.then(() => null, (err: unknown) => err);
+      expect(e).toBeInstanceOf(LoadError);
+      expect(e).toMatchObject({ message: 'it failed', code: c.code, status: c.status });
+    }
+    const load = client.loadCheckpoint(hubSource);
+    client.cancelLoad();
+    const cancel = workers[0].received.at(-1) as Extract<WorkerRequest, { type: 'cancel' }>;
+    workers[0].reply({ type: 'cancelled', id: cancel.target });
+    const e = await load.then(() => null, (err: unknown) => err);
+    expect(e).toBeInstanceOf(LoadError);
+    expect(e).toMatchObject({ message: 'cancelled', code: 'cancelled' });
   });
 });
