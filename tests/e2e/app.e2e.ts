@@ -10,7 +10,7 @@ const SAMPLE = path.join(ROOT, 'public', 'samples', 'canyon.jpg');
 const SAMPLE2 = path.join(ROOT, 'public', 'samples', 'chelsea-cat.jpg');
 /** Patches of the models under test: 224 px images, 16 px patches. */
 const L = 196;
-/** Largest per-channel difference (8-bit levels) allowed between a GPU backend's reconstruction and wasm's. */
+/** Largest per-channel difference (8-bit levels) allowed between a backend's reconstruction and the CPU backend's. */
 const BACKEND_PIXEL_TOL = 2;
 /** How long a page may take to reach "ready" or draw a result, in ms (SwiftShader is slow). */
 const READY_MS = 120_000;
@@ -155,7 +155,7 @@ describe('playground (wasm)', () => {
   });
 });
 
-describe('GPU backends in Chromium (SwiftShader, small model) match wasm', () => {
+describe('every backend in Chromium (GPU ones on SwiftShader, small model) matches the CPU backend', () => {
   async function reconstructionOn(backend: string): Promise<{ backend: string; pixels: number[] }> {
     const ctx = await browser.newContext({ viewport: { width: 1300, height: 900 } });
     try {
@@ -169,11 +169,13 @@ describe('GPU backends in Chromium (SwiftShader, small model) match wasm', () =>
     }
   }
 
-  it('webgpu and webgl reconstructions equal the wasm one within BACKEND_PIXEL_TOL', async () => {
-    const ref = await reconstructionOn('wasm');
-    for (const b of ['webgpu', 'webgl']) {
+  it('webgpu, webgl and wasm reconstructions equal the cpu one within BACKEND_PIXEL_TOL', async () => {
+    const ref = await reconstructionOn('cpu');
+    expect(ref.backend.toLowerCase()).toMatch(/cpu/);
+    const shownName = { webgpu: /webgpu/, webgl: /webgl/, wasm: /webassembly|wasm/ } as const;
+    for (const b of ['webgpu', 'webgl', 'wasm'] as const) {
       const r = await reconstructionOn(b);
-      expect(r.backend.toLowerCase()).toMatch(b === 'webgpu' ? /webgpu/ : /webgl/);
+      expect(r.backend.toLowerCase()).toMatch(shownName[b]);
       let max = 0;
       for (let i = 0; i < ref.pixels.length; i++) max = Math.max(max, Math.abs(ref.pixels[i] - r.pixels[i]));
       expect(max, b).toBeLessThanOrEqual(BACKEND_PIXEL_TOL);
