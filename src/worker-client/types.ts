@@ -1,18 +1,10 @@
-import type { BackendName, CheckpointSource, MaskPattern, ModelInfo, NormPixStats, Rgba, WorkerResponse } from '../protocol/messages';
+import type { BackendName, CheckpointSource, ModelInfo, WorkerRequest, WorkerResponse } from '../protocol/messages';
 
 /** A finished reconstruction as the UI receives it. */
 export type Reconstruction = Extract<WorkerResponse, { type: 'reconstruction' }>;
 
-/** What the UI asks to reconstruct. */
-export interface ReconstructParams {
-  imageKey: string;
-  image: Rgba;
-  maskRatio: number;
-  seed: number;
-  pattern: MaskPattern;
-  paintedMask?: Uint8Array;
-  normPixStats: NormPixStats;
-}
+/** What the UI asks to reconstruct: the protocol's request without its envelope. */
+export type ReconstructParams = Omit<Extract<WorkerRequest, { type: 'reconstruct' }>, 'type' | 'id'>;
 
 /** Worker lifecycle events the page shows. */
 export type ClientEvent =
