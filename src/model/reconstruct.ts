@@ -177,8 +177,8 @@ export async function reconstructImage(model: Mae, rgba: Uint8ClampedArray | Uin
   const modelMs = performance.now() - t0;
 
   const mask = Uint8Array.from(plan.mask);
-  const target = chwToPatches(x, S, p);
-  if (c.normPixLoss) unnormalizePatches(pred, target, mask, g, k, opts.normPixStats ?? 'visible');
+  // Only norm_pix predictions need the input's own patches (for their statistics).
+  if (c.normPixLoss) unnormalizePatches(pred, chwToPatches(x, S, p), mask, g, k, opts.normPixStats ?? 'visible');
   const recon255 = denormalizeChw(patchesToChw(pred, S, p), S, S); // [3, S, S]
   const hw = S * S;
   const pasted255 = new Float32Array(3 * hw);

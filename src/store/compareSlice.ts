@@ -1,5 +1,6 @@
 // Checkpoint B: a second model client (its own worker) that reconstructs every picture under the
 // same mask as A (same pattern, ratio, seed, painted mask), so the two can be seen side by side.
+import { requestLatest } from './latest';
 import type { CheckpointSource, Rgba } from '../protocol/messages';
 import type { ClientEvent, ModelClient } from '../worker-client/types';
 import { parseRef, refForSource, sourceForRef } from './checkpointRef';
@@ -173,37 +174,19 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (set, get, ctx) =>
       painted = a.length === numPatches ? a : resampleMask(a, numPatches);
     }
     const mask = maskParams(settings, painted);
-    const sig = `${c.generation}|${size}|${mask.signature}`;
-    if (ctx.compareRequested.get(key) === sig) return;
-    ctx.compareRequested.set(key, sig);
-
-    const token = ctx.nextToken();
-    ctx.compareTokens.set(key, token);
-    if (!row?.pending) patchRow(key, { pending: true });
-    let p: ReturnType<ModelClient['reconstruct']>;
-    try {
-      p = bClient.reconstruct({ imageKey: key, image: input, ...mask.params });
-    } catch (err) {
-      p = Promise.reject(err);
-    }
-    p.then((r) => {
-      if (ctx.compareTokens.get(key) !== token) return;
-      ctx.compareTokens.delete(key);
-      if (r === null) {
-        ctx.compareRequested.delete(key);
-        patchRow(key, { pending: false });
-        return;
-      }
-      patchRow(key, {
-        pending: false, error: null,
-        result: { recon: r, input, ratioPct: settings.ratioPct, seed: settings.seed, pattern: settings.pattern },
+    const book = { requested: ctx.compareRequested, tokens: ctx.compareTokens };
+    requestLatest(book, ctx.nextToken(), key, `${c.generation}|${size}|${mask.signature}`,
+      () => bClient.reconstruct({ imageKey: key, image: input, ...mask.params }), {
+        start: () => {
+          if (!get().compare.rows[key]?.pending) patchRow(key, { pending: true });
+        },
+        done: (r) => patchRow(key, {
+          pending: false, error: null,
+          result: { recon: r, input, ratioPct: settings.ratioPct, seed: settings.seed, pattern: settings.pattern },
+        }),
+        dropped: () => patchRow(key, { pending: false }),
+        failed: (err) => patchRow(key, { pending: false, error: message(err) }),
       });
-    }, (err) => {
-      if (ctx.compareTokens.get(key) !== token) return;
-      ctx.compareTokens.delete(key);
-      ctx.compareRequested.delete(key);
-      patchRow(key, { pending: false, error: message(err) });
-    });
   };
 
   ctx.forgetCompare = (key) => {

@@ -1,5 +1,6 @@
 // Pictures: adding (decode, persist, reconstruct), removing, visibility, painted masks,
 // the latest-wins reconstruction requests, and the ratio sweep.
+import { requestLatest } from './latest';
 import type { ReconstructParams } from '../worker-client/types';
 import type { Settings } from './settings';
 import type { ImageEntry, ImagesSlice, SliceCreator, GetState, SetState, StoreContext, SweepState } from './types';
@@ -101,41 +102,22 @@ export function requestReconstruction(set: SetState, get: GetState, ctx: StoreCo
     if (painted !== e.paintedMask) patchEntry(set, key, { paintedMask: painted });
   }
   const mask = maskParams(settings, painted);
-  const sig = `${generation}|${mask.signature}`;
-  if (ctx.requested.get(key) === sig) return;
-  ctx.requested.set(key, sig);
-
-  const token = ctx.nextToken();
-  ctx.tokens.set(key, token);
   const input = e.fitted;
   const params: ReconstructParams = { imageKey: key, image: input, ...mask.params };
-  if (!e.pending) patchEntry(set, key, { pending: true });
-  let p: Promise<Awaited<ReturnType<typeof ctx.deps.client.reconstruct>>>;
-  try {
-    p = ctx.deps.client.reconstruct(params);
-  } catch (err) {
-    p = Promise.reject(err);
-  }
-  p.then((r) => {
-    // Only the newest request of a row is ever drawn; anything older is dropped here too.
-    if (ctx.tokens.get(key) !== token) return;
-    ctx.tokens.delete(key);
-    if (r === null) {
-      // Superseded by nobody we know of (a cancel): allow the next refresh to ask again.
-      ctx.requested.delete(key);
-      patchEntry(set, key, { pending: false });
-      return;
-    }
-    patchEntry(set, key, {
-      pending: false, reconError: null,
-      result: { recon: r, input, ratioPct: settings.ratioPct, seed: settings.seed, pattern: settings.pattern },
-    });
-    set((st) => ({ model: { ...st.model, lastTimings: r.timings, lastAt: ctx.deps.now() } }));
-  }, (err) => {
-    if (ctx.tokens.get(key) !== token) return;
-    ctx.tokens.delete(key);
-    ctx.requested.delete(key);
-    patchEntry(set, key, { pending: false, reconError: message(err) });
+  // Only the newest request of a row is ever drawn; anything older is dropped there too.
+  requestLatest(ctx, ctx.nextToken(), key, `${generation}|${mask.signature}`, () => ctx.deps.client.reconstruct(params), {
+    start: () => {
+      if (!get().entries[key]?.pending) patchEntry(set, key, { pending: true });
+    },
+    done: (r) => {
+      patchEntry(set, key, {
+        pending: false, reconError: null,
+        result: { recon: r, input, ratioPct: settings.ratioPct, seed: settings.seed, pattern: settings.pattern },
+      });
+      set((st) => ({ model: { ...st.model, lastTimings: r.timings, lastAt: ctx.deps.now() } }));
+    },
+    dropped: () => patchEntry(set, key, { pending: false }),
+    failed: (err) => patchEntry(set, key, { pending: false, reconError: message(err) }),
   });
 }
 

@@ -5,11 +5,14 @@ import path from 'node:path';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { launchBrowser, startPreview, ROOT } from './browser';
+import { countGreyPatches, MEAN_GREY_RGB } from '../../src/shared/panels';
 
 const SAMPLE = path.join(ROOT, 'public', 'samples', 'canyon.jpg');
 const SAMPLE2 = path.join(ROOT, 'public', 'samples', 'chelsea-cat.jpg');
 /** Patches of the models under test: 224 px images, 16 px patches. */
 const L = 196;
+/** Patches per side. */
+const GRID = 14;
 /** Largest per-channel difference (8-bit levels) allowed between a backend's reconstruction and the CPU backend's. */
 const BACKEND_PIXEL_TOL = 2;
 /** How long a page may take to reach "ready" or draw a result, in ms (SwiftShader is slow). */
@@ -59,18 +62,7 @@ function panelPixels(page: Page, testId: string, row = 0): Promise<{ width: numb
 /** Masked patches in the masked panel: patches whose every pixel is the reference demo's mean grey. */
 async function countMaskedPatches(page: Page): Promise<number> {
   const { width, data } = await panelPixels(page, 'panel-masked');
-  const p = width / 14;
-  const GREY = [124, 116, 104];
-  let n = 0;
-  for (let gr = 0; gr < 14; gr++) for (let gc = 0; gc < 14; gc++) {
-    let all = true;
-    for (let y = gr * p; y < (gr + 1) * p && all; y++) for (let x = gc * p; x < (gc + 1) * p; x++) {
-      const i = (y * width + x) * 4;
-      if (Math.abs(data[i] - GREY[0]) > 2 || Math.abs(data[i + 1] - GREY[1]) > 2 || Math.abs(data[i + 2] - GREY[2]) > 2) { all = false; break; }
-    }
-    if (all) n++;
-  }
-  return n;
+  return countGreyPatches(Uint8ClampedArray.from(data), width, width / GRID);
 }
 
 const expectedMasked = (pct: number) => L - Math.trunc(L * (1 - pct / 100));
@@ -118,16 +110,16 @@ describe('playground (wasm)', () => {
     const before = await countMaskedPatches(page);
     // Find a visible patch and click its centre.
     const { width, data } = await panelPixels(page, 'panel-masked');
-    const p = width / 14;
+    const p = width / GRID;
     let target = -1;
     for (let k = 0; k < L && target < 0; k++) {
-      const i = ((Math.floor(k / 14) * p + p / 2) * width + (k % 14) * p + p / 2) * 4;
-      if (!(Math.abs(data[i] - 124) <= 2 && Math.abs(data[i + 1] - 116) <= 2 && Math.abs(data[i + 2] - 104) <= 2)) target = k;
+      const i = ((Math.floor(k / GRID) * p + p / 2) * width + (k % GRID) * p + p / 2) * 4;
+      if (MEAN_GREY_RGB.some((v, ch) => data[i + ch] !== v)) target = k;
     }
     expect(target).toBeGreaterThanOrEqual(0);
     const box = (await page.locator('[data-testid="image-row"] canvas[data-testid="panel-masked"]').boundingBox())!;
     const scale = box.width / width;
-    await page.mouse.click(box.x + ((target % 14) * p + p / 2) * scale, box.y + (Math.floor(target / 14) * p + p / 2) * scale);
+    await page.mouse.click(box.x + ((target % GRID) * p + p / 2) * scale, box.y + (Math.floor(target / GRID) * p + p / 2) * scale);
     await page.waitForFunction((b) => {
       const row = document.querySelector('[data-testid="image-row"]');
       return row?.getAttribute('data-pending') !== 'true' && row?.querySelector('[data-testid="metric-masked"]')?.textContent?.includes(String(b + 1));

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import type { CheckpointFile } from '../../../src/checkpoints/load';
+import { CheckpointError } from '../../../src/checkpoints/types';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
 export const GOLDEN = path.join(ROOT, 'tests', 'fixtures', 'golden', 'tiny-p16');
@@ -62,4 +63,14 @@ export function bytesOf(...parts: (number | string | Uint8Array)[]): Uint8Array 
     at += c.length;
   }
   return out;
+}
+
+/** Runs `f` and reports false when it threw something other than a CheckpointError. */
+export function onlyCheckpointErrors(f: () => unknown): boolean {
+  try {
+    f();
+    return true;
+  } catch (e) {
+    return e instanceof CheckpointError;
+  }
 }

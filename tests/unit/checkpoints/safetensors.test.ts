@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '../../../src/checkpoints/safetensors';
 import { CheckpointError, type StoredDType } from '../../../src/checkpoints/types';
-import { goldenHf } from './helpers';
+import { goldenHf, onlyCheckpointErrors } from './helpers';
 
 const ITEM: Record<StoredDType, number> = { float32: 4, float16: 2, bfloat16: 2 };
 
@@ -38,15 +38,6 @@ function withHeader(header: unknown, dataBytes: number, rawJson?: string): Uint8
   return out;
 }
 
-/** Runs `f` and reports whether it threw something other than CheckpointError. */
-function onlyCheckpointErrors(f: () => unknown): boolean {
-  try {
-    f();
-    return true;
-  } catch (e) {
-    return e instanceof CheckpointError;
-  }
-}
 
 describe('safetensors', () => {
   it('reads the golden Hugging Face file', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { toFloat32 } from '../../../src/checkpoints/dtypes';
 import { readTorchCheckpoint } from '../../../src/checkpoints/torch';
 import { CheckpointError } from '../../../src/checkpoints/types';
-import { FIXTURES, bytesOf, goldenPth, readBytes, readExpected, sameBits, torchZip } from './helpers';
+import { FIXTURES, bytesOf, goldenPth, onlyCheckpointErrors, readBytes, readExpected, sameBits, torchZip } from './helpers';
 
 const fixture = (name: string): Uint8Array => readBytes(path.join(FIXTURES, name));
 
@@ -14,14 +14,6 @@ const STOP = '.';
 const u32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
 const str = (s: string): Uint8Array => bytesOf('X', u32(s.length), s); // BINUNICODE (ASCII only)
 
-function onlyCheckpointErrors(f: () => unknown): boolean {
-  try {
-    f();
-    return true;
-  } catch (e) {
-    return e instanceof CheckpointError;
-  }
-}
 
 describe('PyTorch checkpoints', () => {
   it('reads the golden reference .pth ({"model": state_dict}, top folder named after the file)', () => {
