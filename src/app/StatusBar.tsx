@@ -4,10 +4,11 @@ import { CheckpointStatus } from '../features/checkpoint/CheckpointStatus';
 import { formatMs } from '../features/metrics/format';
 import { BACKENDS } from '../store/settings';
 import { useApp, useAppStore } from '../store/react';
-import type { ModelPhase } from '../store/types';
+import type { SlotPhase } from '../store/types';
 import { reloadWithBackend } from './urlSync';
 
-const PHASE_TEXT: Record<ModelPhase, string> = {
+const PHASE_TEXT: Record<SlotPhase, string> = {
+  off: 'off',
   idle: 'starting…',
   starting: 'starting the model…',
   loading: 'loading the checkpoint…',
@@ -19,9 +20,9 @@ const PHASE_TEXT: Record<ModelPhase, string> = {
 const BACKEND_NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'CPU (slow)' };
 
 function PhaseChip() {
-  const phase = useApp((s) => s.model.phase);
-  const progress = useApp((s) => s.model.progress);
-  const switching = useApp((s) => s.model.phase === 'ready' && !!s.model.loading);
+  const phase = useApp((s) => s.slots.A.phase);
+  const progress = useApp((s) => s.slots.A.progress);
+  const switching = useApp((s) => s.slots.A.phase === 'ready' && !!s.slots.A.loading);
   let text = PHASE_TEXT[phase];
   if (phase === 'loading' && progress?.total) text = `loading ${Math.round((100 * progress.loaded) / progress.total)} %…`;
   else if (switching) text = progress?.total && progress.stage !== 'parsing' ? `ready · loading another ${Math.round((100 * progress.loaded) / progress.total)} %` : 'ready · loading another…';
@@ -35,8 +36,8 @@ function PhaseChip() {
 
 function BackendChip() {
   const store = useAppStore();
-  const backend = useApp((s) => s.model.backend);
-  const notes = useApp((s) => s.model.backendNotes);
+  const backend = useApp((s) => s.slots.A.backend);
+  const notes = useApp((s) => s.slots.A.backendNotes);
   const override = useApp((s) => s.settings.backend);
   return (
     <span className="chip backend" title={notes.join('\n') || undefined}>
@@ -54,8 +55,8 @@ function BackendChip() {
 }
 
 function Timing() {
-  const t = useApp((s) => s.model.lastTimings);
-  const at = useApp((s) => s.model.lastAt);
+  const t = useApp((s) => s.slots.A.lastTimings);
+  const at = useApp((s) => s.slots.A.lastAt);
   if (!t) return null;
   return (
     <span className="chip chip-quiet" data-testid="status-timing"
@@ -66,7 +67,7 @@ function Timing() {
 }
 
 export function StatusBar() {
-  const message = useApp((s) => s.model.message);
+  const message = useApp((s) => s.slots.A.message);
   return (
     <div className="statusbar" aria-label="Model status">
       <PhaseChip />
@@ -79,7 +80,7 @@ export function StatusBar() {
 }
 
 export function ModelError() {
-  const error = useApp((s) => s.model.error);
+  const error = useApp((s) => s.slots.A.error);
   if (!error) return null;
   return (
     <div className="banner banner-error" role="alert" data-testid="model-error">

@@ -62,8 +62,8 @@ describe('URL sync', () => {
       const booting = store.getState().boot();
       await vi.runAllTimersAsync();
       await booting;
-      await store.getState().loadCheckpoint({ kind: 'hub', repo: 'org/mae', revision: 'refs/pr/1', endpoint: 'http://127.0.0.1:9000', label: 'x' });
-      await store.getState().setCompareRef('bundled');
+      await store.getState().slotApi.A.load({ kind: 'hub', repo: 'org/mae', revision: 'refs/pr/1', endpoint: 'http://127.0.0.1:9000', label: 'x' });
+      await store.getState().slotApi.B.loadRef('bundled');
       await vi.advanceTimersByTimeAsync(300);
       const params = new URLSearchParams(location.search);
       expect(params.get('ckpt')).toBe('hf:org/mae@refs/pr/1');
@@ -82,7 +82,7 @@ describe('URL sync', () => {
       expect(again.loads).toEqual([{ kind: 'hub', repo: 'org/mae', revision: 'refs/pr/1', endpoint: 'http://127.0.0.1:9000', label: 'org/mae@refs/pr/1' }]);
       expect(b.loads.map((x) => x.kind)).toEqual(['url']);
 
-      await store.getState().setCompare(null);
+      await store.getState().slotApi.B.close();
       await vi.advanceTimersByTimeAsync(300);
       expect(new URLSearchParams(location.search).has('cmp')).toBe(false);
       stop();

@@ -11,7 +11,7 @@ export interface UrlCheckpoints {
   compare: string | null;
 }
 
-export const checkpointsOf = (s: Pick<AppState, 'model' | 'compare'>): UrlCheckpoints => ({ ckpt: s.model.ref, compare: s.compare.ref });
+export const checkpointsOf = (s: Pick<AppState, 'slots'>): UrlCheckpoints => ({ ckpt: s.slots.A.ref, compare: s.slots.B.ref });
 
 export function urlFor(settings: Settings, loc: Pick<Location, 'pathname' | 'search' | 'hash'>, refs?: UrlCheckpoints): string {
   let search = serializeSettings(settings, loc.search);
@@ -37,7 +37,7 @@ export function syncUrl(store: AppStore, win: Window = window, intervalMs = 250)
   };
   write();
   const unsubscribe = store.subscribe((s) => {
-    if (s.settings === last.settings && s.model.ref === last.model.ref && s.compare.ref === last.compare.ref) return;
+    if (s.settings === last.settings && s.slots.A.ref === last.slots.A.ref && s.slots.B.ref === last.slots.B.ref) return;
     last = s;
     timer ??= setTimeout(write, intervalMs);
   });

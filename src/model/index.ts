@@ -1,7 +1,7 @@
 // Pure TF.js MAE: no React, no DOM, no worker messages.
 export * from './config';
-export * from './prng';
-export * from './masking';
+export * from '../shared/prng';
+export * from '../shared/masking';
 export * from './posembed';
 export * from './patchify';
 export * from './layers';

@@ -1,6 +1,6 @@
 import type { MaeConfig } from './config';
 import { validateConfig } from './config';
-import { mulberry32 } from './prng';
+import { mulberry32 } from '../shared/prng';
 import type { HostParams } from './weights';
 import { expectedParamShapes } from './weights';
 

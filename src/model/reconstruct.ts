@@ -3,8 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gridSize } from './config';
 import type { Mae } from './mae';
-import type { MaskPlan, SeededPattern } from './masking';
-import { planFromMask, planFromNoise, patternNoise } from './masking';
+import { planFor, type MaskSpec } from '../shared/masking';
 import { chwToRgba, denormalizeChw, rgbaToNormalizedChw } from './pixels';
 import { NORM_PIX_EPS } from './mae';
 
@@ -13,10 +12,7 @@ const PEAK_8BIT = 255;
 /** Spread, in patches, of the Gaussian that weighs visible patches when estimating a masked patch's statistics. */
 const STATS_SIGMA_PATCHES = 1.5;
 
-/** How the masked patches are chosen. */
-export type MaskSpec =
-  | { pattern: SeededPattern; maskRatio: number; seed: number }
-  | { pattern: 'painted'; mask: ArrayLike<number | boolean> };
+export type { MaskSpec };
 
 /** Options of one reconstruction. */
 export interface ReconstructOptions {
@@ -41,15 +37,6 @@ export interface ImageReconstruction {
   /** The reference loss; null when nothing is masked. */
   loss: number | null;
   modelMs: number;
-}
-
-/** The masking plan for one image. */
-export function planFor(spec: MaskSpec, grid: number): MaskPlan {
-  if (spec.pattern === 'painted') {
-    if (spec.mask.length !== grid * grid) throw new RangeError(`painted mask has ${spec.mask.length} entries, expected ${grid * grid}`);
-    return planFromMask(spec.mask, 1);
-  }
-  return planFromNoise(patternNoise(spec.pattern, spec.seed, grid), 1, spec.maskRatio);
 }
 
 /** `[3, S, S]` -> `[L, p*p*3]` in patchify order (row, column, channel). */

@@ -4,8 +4,10 @@
 /** TF.js backends the worker can run on, best first. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
-/** How patches are chosen for masking. */
-export type MaskPattern = 'random' | 'block' | 'grid' | 'painted';
+import type { MaskPattern } from '../shared/masking';
+
+/** How patches are chosen for masking (decided on the UI side; the worker only receives masks). */
+export type { MaskPattern };
 
 /** How an image is fitted to the model's square input. */
 export type ResizeMode = 'crop' | 'squash';
@@ -31,7 +33,8 @@ export interface ModelInfo {
 /** Where a checkpoint comes from. */
 export type CheckpointSource =
   | { kind: 'url'; /** folder URL holding config.json + model.safetensors */ baseUrl: string; label: string }
-  | { kind: 'files'; files: { name: string; bytes: ArrayBuffer }[]; label: string }
+  /** Files from the visitor's disk, as Blobs: posting one copies no bytes, the worker reads slices. */
+  | { kind: 'files'; files: { name: string; blob: Blob }[]; label: string }
   | { kind: 'hub'; repo: string; revision: string; endpoint: string; label: string }
   | { kind: 'random'; label: string; /** architecture of the random model; a tiny one when absent */ arch?: Partial<ModelInfo> };
 
@@ -46,17 +49,16 @@ export interface Rgba {
 export type WorkerRequest =
   | { type: 'init'; id: number; backend?: BackendName }
   | { type: 'loadCheckpoint'; id: number; source: CheckpointSource }
+  /** The pixels of one image, fitted to the model's input size; sent once per image (transferred), not per request. */
+  | { type: 'setImage'; id: number; imageKey: string; image: Rgba }
+  | { type: 'forgetImage'; id: number; imageKey: string }
   | {
       type: 'reconstruct';
       id: number;
+      /** An image sent earlier with setImage. */
       imageKey: string;
-      /** Image already fitted to imgSize x imgSize. */
-      image: Rgba;
-      maskRatio: number;
-      seed: number;
-      pattern: MaskPattern;
-      /** Only for 'painted': 1 = masked, one entry per patch in patch order. */
-      paintedMask?: Uint8Array;
+      /** 1 = masked, one entry per patch in patch order (decided by the UI). */
+      mask: Uint8Array;
       normPixStats: NormPixStats;
     }
   | { type: 'cancel'; id: number; /** the request to cancel */ target: number };
@@ -92,8 +94,6 @@ export type WorkerResponse =
       type: 'reconstruction';
       id: number;
       imageKey: string;
-      /** 1 = masked, per patch in patch order. */
-      mask: Uint8Array;
       reconstruction: Rgba;
       pasted: Rgba;
       /** Per-pixel squared error (0-255 space, mean over channels), imgSize*imgSize. */

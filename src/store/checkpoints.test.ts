@@ -59,10 +59,10 @@ describe('checkpoint from the link', () => {
   it('ckpt=random loads random weights and nothing else', async () => {
     const cache = fakeHubCache();
     const { get, client } = setup({ urlCheckpoints: { ckpt: 'random' }, isHubCached: cache.isHubCached });
-    expect(get().model.ref).toBe('random');
+    expect(get().slots.A.ref).toBe('random');
     await get().boot();
     expect(client.loads.map((s) => s.kind)).toEqual(['random']);
-    expect(get().model).toMatchObject({ phase: 'ready', ref: 'random', fallbackReason: null, checkpoint: { kind: 'random', ref: 'random' }, pendingDownload: null });
+    expect(get().slots.A).toMatchObject({ phase: 'ready', ref: 'random', fallbackReason: null, checkpoint: { kind: 'random', ref: 'random' }, pendingDownload: null });
     expect(cache.asked).toEqual([]);
   });
 
@@ -75,12 +75,12 @@ describe('checkpoint from the link', () => {
     const booted = get().boot();
     await flush();
     expect(cache.asked).toEqual(['http://127.0.0.1:9000 org/mae@v2']);
-    expect(get().model.phase).toBe('loading');
-    expect(get().model.ref).toBe('hf:org/mae@v2');
+    expect(get().slots.A.phase).toBe('loading');
+    expect(get().slots.A.ref).toBe('hf:org/mae@v2');
     expect(client.pendingLoads[0].source).toEqual({ kind: 'hub', repo: 'org/mae', revision: 'v2', endpoint: 'http://127.0.0.1:9000', label: 'org/mae@v2' });
     client.pendingLoads.shift()!.resolve();
     await booted;
-    expect(get().model).toMatchObject({ phase: 'ready', ref: 'hf:org/mae@v2', checkpoint: { kind: 'hub', label: 'org/mae@v2' } });
+    expect(get().slots.A).toMatchObject({ phase: 'ready', ref: 'hf:org/mae@v2', checkpoint: { kind: 'hub', label: 'org/mae@v2' } });
   });
 
   it('falls back to the bundled checkpoint when the linked one fails, and offers a retry', async () => {
@@ -91,15 +91,15 @@ describe('checkpoint from the link', () => {
     client.pendingLoads.shift()!.reject(new Error('network error fetching https://huggingface.co/org/mae/resolve/main/config.json: Failed to fetch'));
     await booted;
     expect(client.loads.map((s) => s.kind)).toEqual(['hub', 'url']);
-    expect(get().model).toMatchObject({ phase: 'ready', ref: 'bundled', checkpoint: { kind: 'url', ref: 'bundled' } });
-    expect(get().model.loadError).toMatchObject({ kind: 'network', ref: 'hf:org/mae', retry: { kind: 'hub', repo: 'org/mae' } });
+    expect(get().slots.A).toMatchObject({ phase: 'ready', ref: 'bundled', checkpoint: { kind: 'url', ref: 'bundled' } });
+    expect(get().slots.A.loadError).toMatchObject({ kind: 'network', ref: 'hf:org/mae', retry: { kind: 'hub', repo: 'org/mae' } });
     expect(get().notices.at(-1)?.text).toMatch(/could not be downloaded.*bundled checkpoint is loaded instead/);
-    const retried = get().retryLoad();
+    const retried = get().slotApi.A.retry();
     await flush();
-    expect(get().model.loadError).toBeNull();
+    expect(get().slots.A.loadError).toBeNull();
     client.pendingLoads.shift()!.resolve(BIG_INFO);
     expect(await retried).toBe(true);
-    expect(get().model).toMatchObject({ ref: 'hf:org/mae', info: BIG_INFO });
+    expect(get().slots.A).toMatchObject({ ref: 'hf:org/mae', info: BIG_INFO });
   });
 
   it('ckpt=hf: not downloaded yet loads the bundled checkpoint and asks before downloading', async () => {
@@ -110,7 +110,7 @@ describe('checkpoint from the link', () => {
     expect(cache.asked).toEqual(['https://huggingface.co facebook/vit-mae-base@main']);
     expect(client.loads.map((s) => s.kind)).toEqual(['url']);
     expect(client.pendingLoads).toEqual([]);
-    expect(get().model).toMatchObject({
+    expect(get().slots.A).toMatchObject({
       phase: 'ready', ref: 'bundled', loadError: null, checkpoint: { kind: 'url' },
       pendingDownload: { ref: 'hf:facebook/vit-mae-base', source: { kind: 'hub', repo: 'facebook/vit-mae-base', revision: 'main' } },
     });
@@ -118,15 +118,15 @@ describe('checkpoint from the link', () => {
 
     // Yes: the download starts, at the hub address set now.
     get().setHfEndpoint('http://127.0.0.1:8000/');
-    const confirmed = get().confirmDownload();
+    const confirmed = get().slotApi.A.confirmDownload();
     await flush();
-    expect(get().model.pendingDownload).toBeNull();
-    expect(get().model.loading).toMatchObject({ ref: 'hf:facebook/vit-mae-base', kind: 'hub' });
+    expect(get().slots.A.pendingDownload).toBeNull();
+    expect(get().slots.A.loading).toMatchObject({ ref: 'hf:facebook/vit-mae-base', kind: 'hub' });
     expect(client.pendingLoads[0].source).toMatchObject({ kind: 'hub', repo: 'facebook/vit-mae-base', endpoint: 'http://127.0.0.1:8000' });
     client.pendingLoads.shift()!.resolve(BIG_INFO);
     expect(await confirmed).toBe(true);
-    expect(get().model).toMatchObject({ ref: 'hf:facebook/vit-mae-base', info: BIG_INFO });
-    expect(await get().confirmDownload()).toBe(false);
+    expect(get().slots.A).toMatchObject({ ref: 'hf:facebook/vit-mae-base', info: BIG_INFO });
+    expect(await get().slotApi.A.confirmDownload()).toBe(false);
   });
 
   it('asks too when it cannot tell (no cache look, or the look fails); Not now keeps the bundled checkpoint', async () => {
@@ -137,9 +137,9 @@ describe('checkpoint from the link', () => {
       const { get, client } = setup({ urlCheckpoints: { ckpt: 'hf:org/mae@v2' }, isHubCached });
       await get().boot();
       expect(client.loads.map((s) => s.kind)).toEqual(['url']);
-      expect(get().model.pendingDownload).toMatchObject({ ref: 'hf:org/mae@v2', source: { label: 'org/mae@v2' } });
-      get().dismissDownload();
-      expect(get().model).toMatchObject({ pendingDownload: null, ref: 'bundled', checkpoint: { kind: 'url' } });
+      expect(get().slots.A.pendingDownload).toMatchObject({ ref: 'hf:org/mae@v2', source: { label: 'org/mae@v2' } });
+      get().slotApi.A.dismissDownload();
+      expect(get().slots.A).toMatchObject({ pendingDownload: null, ref: 'bundled', checkpoint: { kind: 'url' } });
       expect(client.loads.map((s) => s.kind)).toEqual(['url']);
     }
   });
@@ -147,9 +147,9 @@ describe('checkpoint from the link', () => {
   it('choosing another checkpoint replaces the question', async () => {
     const { get, client } = setup({ urlCheckpoints: { ckpt: 'hf:org/mae' } });
     await get().boot();
-    expect(get().model.pendingDownload).not.toBeNull();
-    const p = get().loadCheckpoint(hub('org/other'));
-    expect(get().model.pendingDownload).toBeNull();
+    expect(get().slots.A.pendingDownload).not.toBeNull();
+    const p = get().slotApi.A.load(hub('org/other'));
+    expect(get().slots.A.pendingDownload).toBeNull();
     client.pendingLoads.shift()!.resolve();
     expect(await p).toBe(true);
   });
@@ -159,7 +159,7 @@ describe('checkpoint from the link', () => {
       const { get, client } = setup({ urlCheckpoints: { ckpt } });
       await get().boot();
       expect(client.loads.map((s) => s.kind)).toEqual(['url']);
-      expect(get().model.ref).toBe('bundled');
+      expect(get().slots.A.ref).toBe('bundled');
       expect(get().notices).toHaveLength(1);
     }
   });
@@ -171,30 +171,30 @@ describe('loading another checkpoint', () => {
     await get().boot();
     await get().addFiles([file('a.png')]);
     await flush();
-    const loading = get().loadCheckpoint(hub('facebook/vit-mae-base'));
-    expect(get().model.phase).toBe('ready');
-    expect(get().model.loading).toMatchObject({ ref: 'hf:facebook/vit-mae-base', kind: 'hub' });
+    const loading = get().slotApi.A.load(hub('facebook/vit-mae-base'));
+    expect(get().slots.A.phase).toBe('ready');
+    expect(get().slots.A.loading).toMatchObject({ ref: 'hf:facebook/vit-mae-base', kind: 'hub' });
     const MB = 1e6;
     for (let i = 0; i <= 10; i++) {
       client.emit({ type: 'progress', loaded: i * 10 * MB, total: 448 * MB, stage: 'model.safetensors' });
       tick(1000);
     }
-    expect(get().model.progress).toMatchObject({ loaded: 100 * MB, total: 448 * MB, stage: 'model.safetensors' });
-    expect(get().model.progress!.rate).toBeCloseTo(10 * MB, -4);
-    expect(get().model.progress!.etaS).toBeCloseTo(34.8, 0);
+    expect(get().slots.A.progress).toMatchObject({ loaded: 100 * MB, total: 448 * MB, stage: 'model.safetensors' });
+    expect(get().slots.A.progress!.rate).toBeCloseTo(10 * MB, -4);
+    expect(get().slots.A.progress!.etaS).toBeCloseTo(34.8, 0);
     // The old model keeps reconstructing meanwhile.
     const before = client.calls.length;
     get().setSeed(3);
     expect(client.calls.length).toBe(before + 1);
     client.pendingLoads.shift()!.resolve(BIG_INFO);
     expect(await loading).toBe(true);
-    expect(get().model).toMatchObject({ loading: null, progress: null, ref: 'hf:facebook/vit-mae-base', info: BIG_INFO });
+    expect(get().slots.A).toMatchObject({ loading: null, progress: null, ref: 'hf:facebook/vit-mae-base', info: BIG_INFO });
   });
 
   it('keeps the previous checkpoint running and selected when a load fails, and says why', async () => {
     const { get, client } = setup();
     await get().boot();
-    const before = get().model;
+    const before = get().slots.A;
     const failures: [string, string, boolean][] = [
       ['network error fetching https://x: Failed to fetch', 'network', true],
       ['not a checkpoint: expected a .safetensors or PyTorch .pth/.bin file (x.bin is neither)', 'not-a-checkpoint', false],
@@ -202,11 +202,11 @@ describe('loading another checkpoint', () => {
       ["the checkpoint does not fit in this device's memory (OOM)", 'too-large', false],
     ];
     for (const [msg, kind] of failures) {
-      const p = get().loadCheckpoint(hub('org/x'));
+      const p = get().slotApi.A.load(hub('org/x'));
       client.pendingLoads.shift()!.reject(new Error(msg));
       expect(await p).toBe(false);
-      expect(get().model).toMatchObject({ phase: 'ready', ref: 'bundled', checkpoint: before.checkpoint, info: before.info, generation: before.generation, loading: null });
-      expect(get().model.loadError).toMatchObject({ kind, message: msg });
+      expect(get().slots.A).toMatchObject({ phase: 'ready', ref: 'bundled', checkpoint: before.checkpoint, info: before.info, generation: before.generation, loading: null });
+      expect(get().slots.A.loadError).toMatchObject({ kind, message: msg });
       expect(get().notices.at(-1)?.text).toMatch(/previous checkpoint keeps running/);
     }
   });
@@ -226,41 +226,41 @@ describe('loading another checkpoint', () => {
       [new LoadError('network error fetching https://x: Failed to fetch', 'network'), 'network'],
     ];
     for (const [error, kind] of failures) {
-      const p = get().loadCheckpoint(hub('org/x'));
+      const p = get().slotApi.A.load(hub('org/x'));
       client.pendingLoads.shift()!.reject(error);
       expect(await p).toBe(false);
-      expect(get().model.loadError, error.code).toMatchObject({ kind, message: error.message });
+      expect(get().slots.A.loadError, error.code).toMatchObject({ kind, message: error.message });
     }
-    const p = get().loadCheckpoint(hub('org/x'));
+    const p = get().slotApi.A.load(hub('org/x'));
     client.pendingLoads.shift()!.reject(new LoadError('cancelled', 'cancelled'));
     await p;
-    expect(get().model.loadError).toMatchObject({ kind: 'cancelled' });
+    expect(get().slots.A.loadError).toMatchObject({ kind: 'cancelled' });
   });
 
   it('cancels a download; the cancelled load is not an error', async () => {
     const { get, client } = setup();
     await get().boot();
     const notices = get().notices.length;
-    const p = get().loadCheckpoint(hub('facebook/vit-mae-huge'));
-    get().cancelLoad();
+    const p = get().slotApi.A.load(hub('facebook/vit-mae-huge'));
+    get().slotApi.A.cancelLoad();
     expect(client.cancels).toBe(1);
     expect(await p).toBe(false);
-    expect(get().model.loadError).toMatchObject({ kind: 'cancelled' });
+    expect(get().slots.A.loadError).toMatchObject({ kind: 'cancelled' });
     expect(get().notices.length).toBe(notices);
-    expect(get().model.ref).toBe('bundled');
+    expect(get().slots.A.ref).toBe('bundled');
     // Nothing in flight: cancel does nothing.
-    get().cancelLoad();
+    get().slotApi.A.cancelLoad();
     expect(client.cancels).toBe(1);
   });
 
   it('retries at the hub address set now', async () => {
     const { get, client } = setup();
     await get().boot();
-    const p = get().loadCheckpoint(hub('org/x', 'main', 'https://wrong.example'));
+    const p = get().slotApi.A.load(hub('org/x', 'main', 'https://wrong.example'));
     client.pendingLoads.shift()!.reject(new Error('network error fetching https://wrong.example/org/x: Failed to fetch'));
     await p;
     get().setHfEndpoint('http://127.0.0.1:8000/');
-    void get().retryLoad();
+    void get().slotApi.A.retry();
     await flush();
     expect(client.pendingLoads[0].source).toMatchObject({ kind: 'hub', repo: 'org/x', endpoint: 'http://127.0.0.1:8000' });
   });
@@ -268,15 +268,15 @@ describe('loading another checkpoint', () => {
   it('a newer choice replaces a download in flight', async () => {
     const { get, client } = setup();
     await get().boot();
-    const first = get().loadCheckpoint(hub('org/one'));
-    const second = get().loadCheckpoint(hub('org/two'));
+    const first = get().slotApi.A.load(hub('org/one'));
+    const second = get().slotApi.A.load(hub('org/two'));
     expect(client.cancels).toBe(1);
     expect(await first).toBe(false);
-    expect(get().model.loadError).toBeNull();
-    expect(get().model.loading?.ref).toBe('hf:org/two');
+    expect(get().slots.A.loadError).toBeNull();
+    expect(get().slots.A.loading?.ref).toBe('hf:org/two');
     client.pendingLoads.shift()!.resolve();
     expect(await second).toBe(true);
-    expect(get().model.ref).toBe('hf:org/two');
+    expect(get().slots.A.ref).toBe('hf:org/two');
   });
 
   it('loads checkpoint files from disk with their config.json', async () => {
@@ -285,16 +285,16 @@ describe('loading another checkpoint', () => {
     await get().boot();
     const weights = { name: 'model.safetensors', blob: new Blob([new Uint8Array([1, 2, 3])]) };
     const config = { name: 'config.json', blob: new Blob(['{}']) };
-    expect(await get().loadCheckpointFiles([weights, config])).toBe(true);
+    expect(await get().slotApi.A.loadFiles([weights, config])).toBe(true);
     const src = client.loads.at(-1)!;
     expect(src.kind).toBe('files');
     if (src.kind !== 'files') return;
     expect(src.label).toBe('model.safetensors');
     expect(src.files.map((f) => [f.name, f.bytes.byteLength])).toEqual([['model.safetensors', 3], ['config.json', 2]]);
-    expect(get().model).toMatchObject({ ref: 'file:model.safetensors', checkpoint: { kind: 'files' } });
+    expect(get().slots.A).toMatchObject({ ref: 'file:model.safetensors', checkpoint: { kind: 'files' } });
 
     const n = client.loads.length;
-    expect(await get().loadCheckpointFiles([config])).toBe(false);
+    expect(await get().slotApi.A.loadFiles([config])).toBe(false);
     expect(client.loads.length).toBe(n);
     expect(get().notices.at(-1)?.text).toMatch(/none of config\.json is a checkpoint/);
   });
@@ -302,11 +302,11 @@ describe('loading another checkpoint', () => {
   it('a failed dropped file offers no retry (its bytes are not kept)', async () => {
     const { get, client } = setup();
     await get().boot();
-    const p = get().loadCheckpointFiles([{ name: 'encoder.pth', blob: new Blob(['x']) }]);
+    const p = get().slotApi.A.loadFiles([{ name: 'encoder.pth', blob: new Blob(['x']) }]);
     await flush();
     client.pendingLoads.shift()!.reject(new Error('this checkpoint has no decoder, so it cannot reconstruct'));
     await p;
-    expect(get().model.loadError).toMatchObject({ kind: 'encoder-only', retry: null, label: 'encoder.pth' });
+    expect(get().slots.A.loadError).toMatchObject({ kind: 'encoder-only', retry: null, label: 'encoder.pth' });
   });
 });
 
@@ -317,15 +317,15 @@ describe('keeping hub downloads', () => {
     const { get, client } = setup({ storage });
     await get().boot();
     await flush();
-    expect(get().model.storagePersisted).toBe(false);
+    expect(get().storagePersisted).toBe(false);
     expect(asked).toBe(0);
-    const p = get().loadCheckpoint(hub('org/a'));
+    const p = get().slotApi.A.load(hub('org/a'));
     client.pendingLoads.shift()!.resolve();
     await p;
     await flush();
     expect(asked).toBe(1);
-    expect(get().model.storagePersisted).toBe(true);
-    const q = get().loadCheckpoint(hub('org/b'));
+    expect(get().storagePersisted).toBe(true);
+    const q = get().slotApi.A.load(hub('org/b'));
     client.pendingLoads.shift()!.resolve();
     await q;
     await flush();

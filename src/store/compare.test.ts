@@ -49,20 +49,20 @@ describe('compare slice', () => {
   it('is off until asked, then starts a second client lazily and loads B', async () => {
     const s = setup();
     await ready(s);
-    expect(s.get().compare).toMatchObject({ available: true, phase: 'off', ref: null });
+    expect(s.get().slots.B).toMatchObject({ available: true, phase: 'off', ref: null });
     expect(s.made()).toBe(0);
-    expect(await s.get().setCompare(RANDOM)).toBe(true);
+    expect(await s.get().slotApi.B.load(RANDOM)).toBe(true);
     expect(s.made()).toBe(1);
     expect(s.b.started).toBe(1);
     expect(s.b.loads).toEqual([RANDOM]);
-    expect(s.get().compare).toMatchObject({ phase: 'ready', ref: 'random', info: TINY_INFO, checkpoint: { label: 'random B' } });
+    expect(s.get().slots.B).toMatchObject({ phase: 'ready', ref: 'random', info: TINY_INFO, checkpoint: { label: 'random B' } });
     expect(s.a.loads.map((x) => x.kind)).toEqual(['url']); // A untouched
   });
 
   it('sends B the same seed, ratio, pattern, statistics and mask as A, for every picture', async () => {
     const s = setup();
     await ready(s);
-    await s.get().setCompare(RANDOM);
+    await s.get().slotApi.B.load(RANDOM);
     await flush();
     const keys = s.get().order;
     const check = () => {
@@ -91,7 +91,7 @@ describe('compare slice', () => {
     expect(Array.from(s.b.callsFor(k).at(-1)!.params.paintedMask!)).toEqual(Array.from(painted));
     await flush();
     // Results are kept per picture, with what produced them.
-    const row = s.get().compare.rows[k];
+    const row = s.get().slots.B.rows[k];
     expect(row.pending).toBe(false);
     expect(row.result?.pattern).toBe('painted');
     expect(sameMask(row.result!.recon.mask, s.get().entries[k].result!.recon.mask)).toBe(true);
@@ -100,7 +100,7 @@ describe('compare slice', () => {
   it('does not ask B again when nothing relevant changed, and skips pictures out of view', async () => {
     const s = setup();
     await ready(s);
-    await s.get().setCompare(RANDOM);
+    await s.get().slotApi.B.load(RANDOM);
     await flush();
     const n = s.b.calls.length;
     s.get().setGrid(true);
@@ -119,14 +119,14 @@ describe('compare slice', () => {
   it('fits pictures to B’s own size and carries a painted mask to B’s grid when the grids differ', async () => {
     const s = setup({ b: new CountingClient(OTHER_GRID) });
     await ready(s, ['a.png']);
-    await s.get().setCompare(RANDOM);
+    await s.get().slotApi.B.load(RANDOM);
     await flush();
     const [k] = s.get().order;
     expect(s.decoder.calls.map((c) => c.size)).toEqual([32, 64]);
     const req = s.b.callsFor(k).at(-1)!.params;
     expect(req.image.width).toBe(64);
     expect(maskOf({ ...req, paintedMask: undefined })).toEqual(maskOf({ ...s.a.callsFor(k).at(-1)!.params, paintedMask: undefined }));
-    expect(s.get().compare.rows[k].result?.recon.mask.length).toBe(64);
+    expect(s.get().slots.B.rows[k].result?.recon.mask.length).toBe(64);
 
     s.get().setPattern('painted');
     await flush();
@@ -144,30 +144,30 @@ describe('compare slice', () => {
     const s = setup();
     await ready(s, ['a.png']);
     s.b.failAllLoads = true;
-    expect(await s.get().setCompare(RANDOM)).toBe(false);
-    expect(s.get().compare).toMatchObject({ phase: 'off', ref: null, info: null, loadError: { kind: 'other' } });
+    expect(await s.get().slotApi.B.load(RANDOM)).toBe(false);
+    expect(s.get().slots.B).toMatchObject({ phase: 'off', ref: null, info: null, loadError: { kind: 'other' } });
     expect(s.b.disposed).toBe(1);
 
     s.b.failAllLoads = false;
-    await s.get().setCompare(RANDOM);
+    await s.get().slotApi.B.load(RANDOM);
     s.b.failAllLoads = true;
-    expect(await s.get().setCompareRef('bundled')).toBe(false);
-    expect(s.get().compare).toMatchObject({ phase: 'ready', ref: 'random', info: TINY_INFO, loadError: { label: 'mae-small (bundled)' } });
-    expect(s.get().compare.checkpoint?.label).toBe('random B');
+    expect(await s.get().slotApi.B.loadRef('bundled')).toBe(false);
+    expect(s.get().slots.B).toMatchObject({ phase: 'ready', ref: 'random', info: TINY_INFO, loadError: { label: 'mae-small (bundled)' } });
+    expect(s.get().slots.B.checkpoint?.label).toBe('random B');
   });
 
   it('stops: B’s worker ends and its results go; removed pictures lose their B row', async () => {
     const s = setup();
     await ready(s);
-    await s.get().setCompare(RANDOM);
+    await s.get().slotApi.B.load(RANDOM);
     await flush();
     const [a] = s.get().order;
-    expect(Object.keys(s.get().compare.rows)).toHaveLength(2);
+    expect(Object.keys(s.get().slots.B.rows)).toHaveLength(2);
     s.get().removeImage(a);
-    expect(Object.keys(s.get().compare.rows)).toHaveLength(1);
-    await s.get().setCompare(null);
+    expect(Object.keys(s.get().slots.B.rows)).toHaveLength(1);
+    await s.get().slotApi.B.close();
     expect(s.b.disposed).toBe(1);
-    expect(s.get().compare).toMatchObject({ phase: 'off', ref: null, rows: {} });
+    expect(s.get().slots.B).toMatchObject({ phase: 'off', ref: null, rows: {} });
     const n = s.b.calls.length;
     s.get().setSeed(5);
     expect(s.b.calls.length).toBe(n);
@@ -175,10 +175,10 @@ describe('compare slice', () => {
 
   it('follows cmp= from the link after A is up', async () => {
     const s = setup({ urlCheckpoints: { compare: 'random' } });
-    expect(s.get().compare.ref).toBe('random');
+    expect(s.get().slots.B.ref).toBe('random');
     await s.get().boot();
     expect(s.b.loads.map((x) => x.kind)).toEqual(['random']);
-    expect(s.get().compare.phase).toBe('ready');
+    expect(s.get().slots.B.phase).toBe('ready');
   });
 
   it('cmp=hf: already downloaded loads B at once; not downloaded, B waits for a yes', async () => {
@@ -187,35 +187,35 @@ describe('compare slice', () => {
     const cached = setup({ urlCheckpoints: { compare: 'hf:org/cached' }, isHubCached });
     await cached.get().boot();
     expect(cached.b.loads.map((x) => x.kind)).toEqual(['hub']);
-    expect(cached.get().compare).toMatchObject({ phase: 'ready', ref: 'hf:org/cached', pendingDownload: null });
+    expect(cached.get().slots.B).toMatchObject({ phase: 'ready', ref: 'hf:org/cached', pendingDownload: null });
 
     const s = setup({ urlCheckpoints: { compare: 'hf:facebook/vit-mae-large@refs/pr/1' }, isHubCached });
     await s.get().boot();
     expect(asked).toEqual(['org/cached', 'facebook/vit-mae-large']);
     expect(s.made()).toBe(0);
-    expect(s.get().compare).toMatchObject({
+    expect(s.get().slots.B).toMatchObject({
       phase: 'off', ref: null,
       pendingDownload: { ref: 'hf:facebook/vit-mae-large@refs/pr/1', source: { kind: 'hub', repo: 'facebook/vit-mae-large', revision: 'refs/pr/1' } },
     });
     expect(s.a.loads.map((x) => x.kind)).toEqual(['url']);
-    expect(await s.get().confirmCompareDownload()).toBe(true);
+    expect(await s.get().slotApi.B.confirmDownload()).toBe(true);
     expect(s.b.loads.map((x) => x.kind)).toEqual(['hub']);
-    expect(s.get().compare).toMatchObject({ phase: 'ready', ref: 'hf:facebook/vit-mae-large@refs/pr/1', pendingDownload: null });
+    expect(s.get().slots.B).toMatchObject({ phase: 'ready', ref: 'hf:facebook/vit-mae-large@refs/pr/1', pendingDownload: null });
 
     const t = setup({ urlCheckpoints: { compare: 'hf:org/new' }, isHubCached });
     await t.get().boot();
-    expect(t.get().compare.pendingDownload).not.toBeNull();
-    t.get().dismissCompareDownload();
-    expect(t.get().compare).toMatchObject({ phase: 'off', ref: null, pendingDownload: null });
+    expect(t.get().slots.B.pendingDownload).not.toBeNull();
+    t.get().slotApi.B.dismissDownload();
+    expect(t.get().slots.B).toMatchObject({ phase: 'off', ref: null, pendingDownload: null });
     expect(t.made()).toBe(0);
   });
 
   it('is unavailable without a second client', async () => {
     const s = setup({ createCompareClient: null });
     await ready(s, ['a.png']);
-    expect(s.get().compare.available).toBe(false);
-    expect(await s.get().setCompare(RANDOM)).toBe(false);
-    expect(s.get().compare.loadError?.message).toMatch(/not available/);
+    expect(s.get().slots.B.available).toBe(false);
+    expect(await s.get().slotApi.B.load(RANDOM)).toBe(false);
+    expect(s.get().slots.B.loadError?.message).toMatch(/not available/);
   });
 });
 

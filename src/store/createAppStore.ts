@@ -1,9 +1,8 @@
 // The app store: a vanilla zustand store built from slices, with the model client, decoder and
 // persistence injected (tests pass fakes).
 import { createStore } from 'zustand/vanilla';
-import { createCompareSlice } from './compareSlice';
 import { createImagesSlice, decodeEntry } from './imagesSlice';
-import { createModelSlice, DEFAULT_SOURCE, FALLBACK_SOURCE } from './modelSlice';
+import { createSessionSlice, DEFAULT_SOURCE, FALLBACK_SOURCE } from './sessionSlice';
 import { createSettingsSlice, SETTINGS_SAVE_DELAY_MS } from './settingsSlice';
 import type { AppDeps, AppState, AppStore, StoreContext } from './types';
 
@@ -35,23 +34,15 @@ export function createAppStore(deps: AppDeps): AppStore {
       fallbackSource: FALLBACK_SOURCE,
       ...deps,
     },
-    requested: new Map(),
-    tokens: new Map(),
+    // Set by the session slice as it makes the slots.
+    slots: {} as StoreContext['slots'],
     decodeTokens: new Map(),
     sweepTokens: new Map(),
-    compareRequested: new Map(),
-    compareTokens: new Map(),
-    // Both replaced by the compare slice.
-    requestCompare: () => undefined,
-    forgetCompare: () => undefined,
     keepStorage() {
       const storage = ctx.deps.storage;
-      if (!storage || storageAsked || get().model.storagePersisted) return;
+      if (!storage || storageAsked || get().storagePersisted) return;
       storageAsked = true;
-      storage.persist().then(
-        (persisted) => store.setState((s) => ({ model: { ...s.model, storagePersisted: persisted } })),
-        () => undefined,
-      );
+      storage.persist().then((persisted) => store.setState({ storagePersisted: persisted }), () => undefined);
     },
     nextToken: () => ++token,
     scheduleRefresh() {
@@ -75,9 +66,9 @@ export function createAppStore(deps: AppDeps): AppStore {
         get().notify('warning', `This browser's storage is not available (${e instanceof Error ? e.message : String(e)}), so pictures and settings will not survive a reload.`);
       });
     },
-    imgSize: () => get().model.info?.imgSize ?? DEFAULT_IMG_SIZE,
+    imgSize: () => get().slots.A.info?.imgSize ?? DEFAULT_IMG_SIZE,
     numPatches() {
-      const info = get().model.info;
+      const info = get().slots.A.info;
       return info ? (info.imgSize / info.patchSize) ** 2 : null;
     },
     refitAll() {
@@ -91,8 +82,7 @@ export function createAppStore(deps: AppDeps): AppStore {
   store = createStore<AppState>()((set, getState) => ({
     ...createImagesSlice(set, getState, ctx),
     ...createSettingsSlice(set, getState, ctx),
-    ...createModelSlice(set, getState, ctx),
-    ...createCompareSlice(set, getState, ctx),
+    ...createSessionSlice(set, getState, ctx),
   }));
   return store;
 }

@@ -1,23 +1,20 @@
-// Pictures: adding (decode, persist, reconstruct), removing, visibility, painted masks,
-// the latest-wins reconstruction requests, and the ratio sweep.
-import { requestLatest } from './latest';
-import type { ReconstructParams } from '../worker-client/types';
-import type { Settings } from './settings';
+// Pictures: adding (decode, persist, reconstruct in every slot), removing, visibility, painted
+// masks, and the ratio sweep.
+import { maskFor } from '../shared/masking';
+import { seededMask } from './masks';
 import type { ImageEntry, ImagesSlice, SliceCreator, GetState, SetState, StoreContext, SweepState } from './types';
+import { SLOT_IDS } from './types';
 
 /** Mask ratios of the sweep strip, in percent. */
 export const SWEEP_RATIOS: readonly number[] = [10, 25, 50, 75, 90];
 
-/** The worker key of one sweep cell: distinct from the row's key, so neither supersedes the other. */
+/** The worker lane of one sweep cell: distinct from the row's, so neither supersedes the other. */
 export const sweepKey = (key: string, ratioPct: number): string => `${key}#sweep${ratioPct}`;
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)) || 'unknown error';
 
 export function newEntry(key: string, name: string, blob: Blob, addedAt: number): ImageEntry {
-  return {
-    key, name, blob, addedAt, status: 'decoding', error: null, fitted: null, sourceSize: null,
-    paintedMask: null, result: null, pending: false, reconError: null, sweep: null,
-  };
+  return { key, name, blob, addedAt, status: 'decoding', error: null, fitted: null, sourceSize: null, paintedMask: null, sweep: null };
 }
 
 /** Updates one entry if it still exists. */
@@ -30,31 +27,9 @@ export function patchEntry(set: SetState, key: string, patch: Partial<ImageEntry
   });
 }
 
-/** The painted mask a row starts from: its current mask, or nothing masked. */
-export function initialPaint(e: ImageEntry, numPatches: number): Uint8Array {
-  const m = e.result?.recon.mask;
-  return m && m.length === numPatches ? Uint8Array.from(m, (v) => (v ? 1 : 0)) : new Uint8Array(numPatches);
-}
-
-const maskBits = (m: Uint8Array): string => Array.from(m, (v) => (v ? '1' : '0')).join('');
-
-/** The mask half of a request (A's and B's alike, so both models hide the same patches). */
-export type MaskParams = Pick<ReconstructParams, 'maskRatio' | 'seed' | 'pattern' | 'normPixStats' | 'paintedMask'>;
-
-/** The mask half of a request under `settings`, with `painted` as the mask when painting; and its signature. */
-export function maskParams(settings: Settings, painted?: Uint8Array): { params: MaskParams; signature: string } {
-  const masked = painted ? painted.reduce((a, v) => a + (v ? 1 : 0), 0) : 0;
-  const what = painted ? `painted:${maskBits(painted)}` : `${settings.pattern}:${settings.ratioPct}:${settings.seed}`;
-  return {
-    params: {
-      maskRatio: painted ? masked / painted.length : settings.ratioPct / 100,
-      seed: settings.seed,
-      pattern: settings.pattern,
-      normPixStats: settings.normPixStats,
-      ...(painted ? { paintedMask: Uint8Array.from(painted) } : {}),
-    },
-    signature: `${what}|${settings.normPixStats}`,
-  };
+/** Requests every running slot's reconstruction of one picture. */
+export function requestAll(ctx: StoreContext, key: string): void {
+  for (const id of SLOT_IDS) ctx.slots[id].request(key);
 }
 
 /** Decodes (or re-fits) one image; the newest decode of an image wins. */
@@ -73,60 +48,25 @@ export async function decodeEntry(set: SetState, get: GetState, ctx: StoreContex
   if (ctx.decodeTokens.get(key) !== token || !get().entries[key]) return false;
   ctx.decodeTokens.delete(key);
   if (!res.ok) {
-    patchEntry(set, key, { status: 'error', error: res.message, fitted: null, pending: false });
+    patchEntry(set, key, { status: 'error', error: res.message, fitted: null });
     return false;
   }
   const { rgba, sourceWidth, sourceHeight } = res.image;
-  ctx.requested.delete(key);
-  ctx.compareRequested.delete(key);
   patchEntry(set, key, { status: 'ready', error: null, fitted: rgba, sourceSize: { width: sourceWidth, height: sourceHeight }, sweep: null });
-  requestReconstruction(set, get, ctx, key);
-  ctx.requestCompare(key);
+  // A painting starts as the mask the row shows now.
+  const n = ctx.numPatches();
+  const e2 = get().entries[key];
+  if (get().settings.pattern === 'painted' && n !== null && e2 && e2.paintedMask?.length !== n) {
+    patchEntry(set, key, { paintedMask: Uint8Array.from(seededMask(get().settings, Math.round(Math.sqrt(n)))) });
+  }
+  requestAll(ctx, key);
   return true;
 }
 
-/** Asks the worker for `key`'s reconstruction under the current settings, unless already asked. */
-export function requestReconstruction(set: SetState, get: GetState, ctx: StoreContext, key: string): void {
-  const s = get();
-  const e = s.entries[key];
-  const { phase, generation } = s.model;
-  if (!e || e.status !== 'ready' || !e.fitted) return;
-  if (phase !== 'ready' && phase !== 'restarting') return;
-  if (s.visibility[key] === false) return;
-  const { settings } = s;
-  let painted: Uint8Array | undefined;
-  if (settings.pattern === 'painted') {
-    const n = ctx.numPatches();
-    if (n === null) return;
-    painted = e.paintedMask && e.paintedMask.length === n ? e.paintedMask : initialPaint(e, n);
-    if (painted !== e.paintedMask) patchEntry(set, key, { paintedMask: painted });
-  }
-  const mask = maskParams(settings, painted);
-  const input = e.fitted;
-  const params: ReconstructParams = { imageKey: key, image: input, ...mask.params };
-  // Only the newest request of a row is ever drawn; anything older is dropped there too.
-  requestLatest(ctx, ctx.nextToken(), key, `${generation}|${mask.signature}`, () => ctx.deps.client.reconstruct(params), {
-    start: () => {
-      if (!get().entries[key]?.pending) patchEntry(set, key, { pending: true });
-    },
-    done: (r) => {
-      patchEntry(set, key, {
-        pending: false, reconError: null,
-        result: { recon: r, input, ratioPct: settings.ratioPct, seed: settings.seed, pattern: settings.pattern },
-      });
-      set((st) => ({ model: { ...st.model, lastTimings: r.timings, lastAt: ctx.deps.now() } }));
-    },
-    dropped: () => patchEntry(set, key, { pending: false }),
-    failed: (err) => patchEntry(set, key, { pending: false, reconError: message(err) }),
-  });
-}
-
 function forget(ctx: StoreContext, key: string): void {
-  ctx.requested.delete(key);
-  ctx.tokens.delete(key);
   ctx.decodeTokens.delete(key);
   ctx.sweepTokens.delete(key);
-  ctx.forgetCompare(key);
+  for (const id of SLOT_IDS) ctx.slots[id].forget(key);
 }
 
 export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => ({
@@ -165,7 +105,6 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
 
   clearImages() {
     for (const key of get().order) forget(ctx, key);
-    ctx.forgetCompare();
     set({ order: [], entries: {}, visibility: {} });
     ctx.persist((p) => p.clearImages());
   },
@@ -173,10 +112,7 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
   setVisible(key, visible) {
     if (!get().entries[key] || (get().visibility[key] !== false) === visible) return;
     set((s) => ({ visibility: { ...s.visibility, [key]: visible } }));
-    if (visible) {
-      requestReconstruction(set, get, ctx, key);
-      ctx.requestCompare(key);
-    }
+    if (visible) requestAll(ctx, key);
   },
 
   setPaintedMask(key, mask, persist = false) {
@@ -187,20 +123,22 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
   },
 
   refresh() {
-    for (const key of get().order) {
-      requestReconstruction(set, get, ctx, key);
-      ctx.requestCompare(key);
-    }
+    for (const key of get().order) requestAll(ctx, key);
   },
 
   runSweep(key) {
     const s = get();
     const e = s.entries[key];
-    if (!e || !e.fitted || (s.model.phase !== 'ready' && s.model.phase !== 'restarting')) return;
+    const a = s.slots.A;
+    const client = ctx.slots.A.client();
+    if (!e || !e.fitted || !client || !a.info || (a.phase !== 'ready' && a.phase !== 'restarting')) return;
     // The sweep shows what the ratio does, so a painted mask (which has no ratio) sweeps as random.
     const pattern = s.settings.pattern === 'painted' ? 'random' : s.settings.pattern;
     const { seed, normPixStats } = s.settings;
     const input = e.fitted;
+    const grid = a.info.imgSize / a.info.patchSize;
+    // The row's own request puts the picture in the worker (if it is not there yet).
+    ctx.slots.A.request(key);
     const token = ctx.nextToken();
     ctx.sweepTokens.set(key, token);
     const sweep: SweepState = { seed, pattern, input, items: SWEEP_RATIOS.map((r) => ({ ratioPct: r, result: null, error: null })) };
@@ -212,14 +150,16 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
       } : {});
     };
     SWEEP_RATIOS.forEach((ratioPct, i) => {
+      const lane = sweepKey(key, ratioPct);
+      const mask = maskFor({ pattern, maskRatio: ratioPct / 100, seed }, grid);
       let p;
       try {
-        p = ctx.deps.client.reconstruct({ imageKey: sweepKey(key, ratioPct), image: input, maskRatio: ratioPct / 100, seed, pattern, normPixStats });
+        p = client.reconstruct({ imageKey: key, mask, normPixStats }, lane);
       } catch (err) {
         p = Promise.reject(err);
       }
       p.then((r) => {
-        if (r) setItem(i, { result: r, error: null });
+        if (r) setItem(i, { result: { recon: r, input, mask, ratioPct, seed, pattern }, error: null });
         else setItem(i, { error: 'superseded' });
       }, (err) => setItem(i, { error: message(err) }));
     });

@@ -1,6 +1,7 @@
 // Page settings: one plain object, its defaults, validation, and its form in the URL
 // (TensorFlow Playground style: every setting is a query parameter, so a link reproduces the view).
 import type { BackendName, MaskPattern, NormPixStats, ResizeMode } from '../protocol/messages';
+import { MAX_RATIO_PCT, MAX_SEED } from '../shared/masking';
 import type { MaskStyle } from '../shared/panels';
 
 export interface Settings {
@@ -45,8 +46,7 @@ export function normaliseEndpoint(v: unknown): string | null {
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
 
-export const MAX_RATIO_PCT = 95;
-export const MAX_SEED = 2 ** 31 - 1;
+export { MAX_RATIO_PCT, MAX_SEED };
 
 export const PATTERNS: readonly MaskPattern[] = ['random', 'block', 'grid', 'painted'];
 export const MASK_STYLES: readonly MaskStyle[] = ['grey', 'checker'];
@@ -54,41 +54,28 @@ export const RESIZE_MODES: readonly ResizeMode[] = ['crop', 'squash'];
 export const NORM_PIX_STATS: readonly NormPixStats[] = ['visible', 'true'];
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
-  ratioPct: 75,
-  seed: 0,
-  pattern: 'random',
-  maskStyle: 'grey',
-  resize: 'crop',
-  grid: false,
-  heatmap: false,
-  normPixStats: 'visible',
-  backend: null,
-  hfEndpoint: DEFAULT_HF_ENDPOINT,
-});
+/** How one setting is read (from a URL string or a stored value), written to the URL, and kept. */
+interface SettingRow<T> {
+  /** Query parameter name. */
+  url: string;
+  default: T;
+  /** The valid value `v` holds, or undefined (never throws). */
+  parse(v: unknown): T | undefined;
+  /** The URL form; null leaves the parameter out. */
+  format(v: T): string | null;
+  /** Whether the value is saved in the browser (a backend override lives in the link only). */
+  stored: boolean;
+}
 
-/** Query parameter name of each setting. */
-export const URL_KEYS: Readonly<Record<keyof Settings, string>> = Object.freeze({
-  ratioPct: 'ratio',
-  seed: 'seed',
-  pattern: 'pattern',
-  maskStyle: 'style',
-  resize: 'resize',
-  grid: 'grid',
-  heatmap: 'heatmap',
-  normPixStats: 'stats',
-  backend: 'backend',
-  hfEndpoint: 'hf',
-});
-
-const oneOf = <T extends string>(allowed: readonly T[], v: unknown): T | undefined =>
+const oneOf = <T extends string>(allowed: readonly T[]) => (v: unknown): T | undefined =>
   typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : undefined;
 
-function intIn(v: unknown, lo: number, hi: number): number | undefined {
-  const n = typeof v === 'string' ? (v.trim() === '' ? NaN : Number(v)) : typeof v === 'number' ? v : NaN;
-  if (!Number.isFinite(n)) return undefined;
-  return Math.min(hi, Math.max(lo, Math.round(n)));
-}
+/** An integer within [lo, hi]: whole numbers only (a URL's "3.7" or "-5" is not one), clamped above. */
+const intIn = (lo: number, hi: number) => (v: unknown): number | undefined => {
+  const n = typeof v === 'string' ? (/^\s*\d+\s*$/.test(v) ? Number(v) : NaN) : typeof v === 'number' ? v : NaN;
+  if (!Number.isInteger(n) || n < lo) return undefined;
+  return Math.min(hi, n);
+};
 
 function bool(v: unknown): boolean | undefined {
   if (typeof v === 'boolean') return v;
@@ -99,50 +86,75 @@ function bool(v: unknown): boolean | undefined {
   return undefined;
 }
 
+const text = <T extends string>(v: T) => v;
+const flag = (v: boolean) => (v ? '1' : '0');
+
+/** The settings schema: one row per setting drives defaults, validation, the URL and storage. */
+export const SETTINGS_SCHEMA: { readonly [K in keyof Settings]: SettingRow<Settings[K]> } = {
+  ratioPct: { url: 'ratio', default: 75, parse: intIn(0, MAX_RATIO_PCT), format: String, stored: true },
+  seed: { url: 'seed', default: 0, parse: intIn(0, MAX_SEED), format: String, stored: true },
+  pattern: { url: 'pattern', default: 'random', parse: oneOf(PATTERNS), format: text, stored: true },
+  maskStyle: { url: 'style', default: 'grey', parse: oneOf(MASK_STYLES), format: text, stored: true },
+  resize: { url: 'resize', default: 'crop', parse: oneOf(RESIZE_MODES), format: text, stored: true },
+  grid: { url: 'grid', default: false, parse: bool, format: flag, stored: true },
+  heatmap: { url: 'heatmap', default: false, parse: bool, format: flag, stored: true },
+  normPixStats: { url: 'stats', default: 'visible', parse: oneOf(NORM_PIX_STATS), format: text, stored: true },
+  backend: {
+    url: 'backend', default: null, stored: false, format: (v) => v,
+    parse: (v) => (v === null || v === 'auto' ? null : oneOf(BACKENDS)(v)),
+  },
+  hfEndpoint: { url: 'hf', default: DEFAULT_HF_ENDPOINT, parse: (v) => normaliseEndpoint(v) ?? undefined, format: text, stored: true },
+};
+
+const SETTING_KEYS = Object.keys(SETTINGS_SCHEMA) as (keyof Settings)[];
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(
+  Object.fromEntries(SETTING_KEYS.map((k) => [k, SETTINGS_SCHEMA[k].default])) as unknown as Settings);
+
+/** Query parameter name of each setting. */
+export const URL_KEYS: Readonly<Record<keyof Settings, string>> = Object.freeze(
+  Object.fromEntries(SETTING_KEYS.map((k) => [k, SETTINGS_SCHEMA[k].url])) as Record<keyof Settings, string>);
+
+/** A seed typed by the visitor: the seed, or why it is not one. */
+export function parseSeedInput(v: string): { ok: true; seed: number } | { ok: false; message: string } {
+  const s = v.trim();
+  if (!/^\d+$/.test(s)) return { ok: false, message: `a seed is a whole number from 0 to ${MAX_SEED}` };
+  const n = Number(s);
+  if (n > MAX_SEED) return { ok: false, message: `the largest seed is ${MAX_SEED}` };
+  return { ok: true, seed: n };
+}
+
 /** Clamps a mask ratio (percent) into the slider's range. */
-export const clampRatioPct = (v: number): number => intIn(v, 0, MAX_RATIO_PCT) ?? DEFAULT_SETTINGS.ratioPct;
+export const clampRatioPct = (v: number): number => Math.min(MAX_RATIO_PCT, Math.max(0, Math.round(Number.isFinite(v) ? v : DEFAULT_SETTINGS.ratioPct)));
 /** Clamps a seed into the accepted range. */
-export const clampSeed = (v: number): number => intIn(v, 0, MAX_SEED) ?? DEFAULT_SETTINGS.seed;
+export const clampSeed = (v: number): number => Math.min(MAX_SEED, Math.max(0, Math.round(Number.isFinite(v) ? v : DEFAULT_SETTINGS.seed)));
 
 /**
  * Whatever valid settings `raw` holds (values may be strings, as in a URL, or typed, as stored in
  * IndexedDB); anything missing or invalid is left out, never thrown on.
  */
 export function sanitizeSettings(raw: Partial<Record<keyof Settings, unknown>> | null | undefined): Partial<Settings> {
-  const out: Partial<Settings> = {};
+  const out: Record<string, unknown> = {};
   if (!raw || typeof raw !== 'object') return out;
-  const ratio = intIn(raw.ratioPct, 0, MAX_RATIO_PCT);
-  if (ratio !== undefined) out.ratioPct = ratio;
-  const seed = intIn(raw.seed, 0, MAX_SEED);
-  if (seed !== undefined) out.seed = seed;
-  const pattern = oneOf(PATTERNS, raw.pattern);
-  if (pattern) out.pattern = pattern;
-  const style = oneOf(MASK_STYLES, raw.maskStyle);
-  if (style) out.maskStyle = style;
-  const resize = oneOf(RESIZE_MODES, raw.resize);
-  if (resize) out.resize = resize;
-  const grid = bool(raw.grid);
-  if (grid !== undefined) out.grid = grid;
-  const heatmap = bool(raw.heatmap);
-  if (heatmap !== undefined) out.heatmap = heatmap;
-  const stats = oneOf(NORM_PIX_STATS, raw.normPixStats);
-  if (stats) out.normPixStats = stats;
-  if (raw.backend === null || raw.backend === 'auto') out.backend = null;
-  else {
-    const backend = oneOf(BACKENDS, raw.backend);
-    if (backend) out.backend = backend;
+  for (const k of SETTING_KEYS) {
+    if (!(k in raw)) continue;
+    const v = SETTINGS_SCHEMA[k].parse(raw[k]);
+    if (v !== undefined) out[k] = v;
   }
-  const endpoint = normaliseEndpoint(raw.hfEndpoint);
-  if (endpoint) out.hfEndpoint = endpoint;
-  return out;
+  return out as Partial<Settings>;
+}
+
+/** The settings worth saving in the browser (those the schema marks stored). */
+export function storedSettings(s: Settings): Partial<Settings> {
+  return Object.fromEntries(SETTING_KEYS.filter((k) => SETTINGS_SCHEMA[k].stored).map((k) => [k, s[k]])) as Partial<Settings>;
 }
 
 /** The settings a query string names (`?ratio=75&seed=3...`); unknown or invalid values are ignored. */
 export function parseUrlSettings(search: string): Partial<Settings> {
   const params = new URLSearchParams(search);
   const raw: Partial<Record<keyof Settings, unknown>> = {};
-  for (const k of Object.keys(URL_KEYS) as (keyof Settings)[]) {
-    const v = params.get(URL_KEYS[k]);
+  for (const k of SETTING_KEYS) {
+    const v = params.get(SETTINGS_SCHEMA[k].url);
     if (v !== null) raw[k] = v;
   }
   return sanitizeSettings(raw);
@@ -155,17 +167,12 @@ export function parseUrlSettings(search: string): Partial<Settings> {
  */
 export function serializeSettings(s: Settings, existing = ''): string {
   const params = new URLSearchParams(existing);
-  for (const name of Object.values(URL_KEYS)) params.delete(name);
-  params.set(URL_KEYS.ratioPct, String(s.ratioPct));
-  params.set(URL_KEYS.seed, String(s.seed));
-  params.set(URL_KEYS.pattern, s.pattern);
-  params.set(URL_KEYS.maskStyle, s.maskStyle);
-  params.set(URL_KEYS.resize, s.resize);
-  params.set(URL_KEYS.grid, s.grid ? '1' : '0');
-  params.set(URL_KEYS.heatmap, s.heatmap ? '1' : '0');
-  params.set(URL_KEYS.normPixStats, s.normPixStats);
-  if (s.backend) params.set(URL_KEYS.backend, s.backend);
-  params.set(URL_KEYS.hfEndpoint, s.hfEndpoint);
+  for (const k of SETTING_KEYS) {
+    const row = SETTINGS_SCHEMA[k] as SettingRow<Settings[typeof k]>;
+    params.delete(row.url);
+    const v = row.format(s[k]);
+    if (v !== null) params.set(row.url, v);
+  }
   return `?${params.toString()}`;
 }
 

@@ -1,7 +1,8 @@
 // Settings and their actions. Every change is saved (debounced) and triggers a coalesced refresh;
 // the URL is written by the app from the same state (see src/app/urlSync.ts).
-import { patchEntry, initialPaint } from './imagesSlice';
-import { DEFAULT_SETTINGS, randomSeed, sanitizeSettings, type Settings } from './settings';
+import { patchEntry } from './imagesSlice';
+import { seededMask } from './masks';
+import { DEFAULT_SETTINGS, randomSeed, sanitizeSettings, storedSettings, type Settings } from './settings';
 import type { SettingsSlice, SliceCreator } from './types';
 
 /** How long settings wait before being written to storage, in ms. */
@@ -16,21 +17,20 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, ctx) 
     if (saveTimer) clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
       saveTimer = null;
-      const { backend: _backend, ...rest } = get().settings;
-      // The backend override lives in the URL only: a stored one would outlive the link that set it.
-      ctx.persist((p) => p.saveSettings({ ...rest, backend: null }));
+      // The schema says what is kept (a backend override lives in the URL only: a stored one would outlive the link that set it).
+      ctx.persist((p) => p.saveSettings({ ...DEFAULT_SETTINGS, ...storedSettings(get().settings) }));
     }, ctx.deps.settingsSaveDelayMs);
   };
 
   /** Starting to paint: every row's painted mask begins as the mask it shows now. */
-  const startPainting = () => {
+  const startPainting = (prev: Settings) => {
     const n = ctx.numPatches();
     if (n === null) return;
     const s = get();
     for (const key of s.order) {
       const e = s.entries[key];
       if (!e) continue;
-      const mask = initialPaint(e, n);
+      const mask = Uint8Array.from(seededMask(prev, Math.round(Math.sqrt(n))));
       patchEntry(set, key, { paintedMask: mask });
       ctx.persist((p) => p.setPaintedMask(key, mask));
     }
@@ -42,7 +42,7 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, ctx) 
     if (sameSettings(prev, next)) return;
     set({ settings: next });
     saveSoon();
-    if (next.pattern === 'painted' && prev.pattern !== 'painted') startPainting();
+    if (next.pattern === 'painted' && prev.pattern !== 'painted') startPainting(prev);
     if (next.resize !== prev.resize) ctx.refitAll();
     ctx.scheduleRefresh();
   };

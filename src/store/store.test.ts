@@ -21,14 +21,14 @@ function setup(over: Partial<AppDeps> = {}) {
 describe('model start', () => {
   it('loads the bundled checkpoint and is ready after it', async () => {
     const { get, client } = setup();
-    expect(get().model.phase).toBe('idle');
+    expect(get().slots.A.phase).toBe('idle');
     await get().boot();
     expect(client.loads.map((s) => s.kind)).toEqual(['url']);
-    expect(get().model.phase).toBe('ready');
-    expect(get().model.checkpoint?.label).toBe('mae-small (bundled)');
-    expect(get().model.fallbackReason).toBeNull();
-    expect(get().model.info).toEqual(TINY_INFO);
-    expect(get().model.backend).toBe('cpu');
+    expect(get().slots.A.phase).toBe('ready');
+    expect(get().slots.A.checkpoint?.label).toBe('mae-small (bundled)');
+    expect(get().slots.A.fallbackReason).toBeNull();
+    expect(get().slots.A.info).toEqual(TINY_INFO);
+    expect(get().slots.A.backend).toBe('cpu');
   });
 
   it('falls back to random weights and says why', async () => {
@@ -37,9 +37,9 @@ describe('model start', () => {
     const { get } = setup({ client });
     await get().boot();
     expect(client.loads.map((s) => s.kind)).toEqual(['url', 'random']);
-    expect(get().model.phase).toBe('ready');
-    expect(get().model.checkpoint).toMatchObject({ label: 'random weights, for testing', kind: 'random' });
-    expect(get().model.fallbackReason).toMatch(/404/);
+    expect(get().slots.A.phase).toBe('ready');
+    expect(get().slots.A.checkpoint).toMatchObject({ label: 'random weights, for testing', kind: 'random' });
+    expect(get().slots.A.fallbackReason).toMatch(/404/);
   });
 
   it('reports an error when no checkpoint loads', async () => {
@@ -47,8 +47,8 @@ describe('model start', () => {
     client.failAllLoads = true;
     const { get } = setup({ client });
     await get().boot();
-    expect(get().model.phase).toBe('error');
-    expect(get().model.error).toMatch(/No checkpoint/);
+    expect(get().slots.A.phase).toBe('error');
+    expect(get().slots.A.error).toMatch(/No checkpoint/);
   });
 
   it('passes the ?backend= override to the client', async () => {
@@ -61,11 +61,11 @@ describe('model start', () => {
     const { get, client } = setup();
     await get().boot();
     client.emit({ type: 'restarting', reason: 'GPU device lost: reset', backend: 'wasm' });
-    expect(get().model.phase).toBe('restarting');
-    expect(get().model.message).toMatch(/restarting on wasm/);
+    expect(get().slots.A.phase).toBe('restarting');
+    expect(get().slots.A.message).toMatch(/restarting on wasm/);
     client.emit({ type: 'backend', backend: 'wasm', notes: [] });
-    expect(get().model.phase).toBe('ready');
-    expect(get().model.backend).toBe('wasm');
+    expect(get().slots.A.phase).toBe('ready');
+    expect(get().slots.A.backend).toBe('wasm');
   });
 });
 
@@ -85,7 +85,7 @@ describe('images slice', () => {
     expect(client.calls.map((c) => c.params.imageKey)).toEqual(get().order);
     expect(client.calls[0].params).toMatchObject({ maskRatio: 0.75, seed: 0, pattern: 'random', normPixStats: 'visible' });
     expect(get().entries[a.key].result?.recon.metrics.maskedCount).toBeGreaterThan(0);
-    expect(get().model.lastTimings).toEqual({ totalMs: 12, modelMs: 10 });
+    expect(get().slots.A.lastTimings).toEqual({ totalMs: 12, modelMs: 10 });
   });
 
   it('gives a bad file an error row and keeps the others working', async () => {

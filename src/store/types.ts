@@ -22,11 +22,17 @@ export interface ImageDecoder {
   decode(blob: Blob, size: number, mode: ResizeMode): Promise<DecodeResult>;
 }
 
+/** The model slots: A is the page's checkpoint, B the one it is compared with. */
+export type SlotId = 'A' | 'B';
+export const SLOT_IDS: readonly SlotId[] = ['A', 'B'];
+
 /** A drawn reconstruction together with what produced it. */
 export interface ShownResult {
   recon: Reconstruction;
-  /** The fitted pixels the request was made from (the masked panel is drawn from these). */
+  /** The fitted pixels the request was made from. */
   input: Rgba;
+  /** The mask it was made under (1 = masked, patch order). */
+  mask: Uint8Array;
   ratioPct: number;
   seed: number;
   pattern: MaskPattern;
@@ -34,7 +40,7 @@ export interface ShownResult {
 
 export interface SweepItem {
   ratioPct: number;
-  result: Reconstruction | null;
+  result: ShownResult | null;
   error: string | null;
 }
 
@@ -56,17 +62,11 @@ export interface ImageEntry {
   status: ImageStatus;
   /** Why the file cannot be used (status 'error'). */
   error: string | null;
-  /** The picture fitted to the model's input: what the original panel shows. */
+  /** The picture fitted to slot A's input: what the original panel shows. */
   fitted: Rgba | null;
   sourceSize: { width: number; height: number } | null;
-  /** 1 = masked, per patch; used when the pattern is 'painted'. */
+  /** 1 = masked, per patch of slot A's grid; used when the pattern is 'painted'. */
   paintedMask: Uint8Array | null;
-  /** The newest reconstruction received (never a superseded one). */
-  result: ShownResult | null;
-  /** A request newer than `result` is in flight. */
-  pending: boolean;
-  /** The last reconstruction request failed with this message. */
-  reconError: string | null;
   sweep: SweepState | null;
 }
 
@@ -82,9 +82,9 @@ export interface ImagesSlice {
   setVisible(key: string, visible: boolean): void;
   /** Replaces an image's painted mask (live while painting); `persist` at the end of a stroke. */
   setPaintedMask(key: string, mask: Uint8Array, persist?: boolean): void;
-  /** Requests reconstructions for every visible ready image whose drawn result is not current. */
+  /** Requests reconstructions for every visible ready image, in every running slot, whose drawn result is not current. */
   refresh(): void;
-  /** Runs the ratio sweep for one image. */
+  /** Runs the ratio sweep for one image (slot A). */
   runSweep(key: string): void;
   closeSweep(key: string): void;
 }
@@ -107,9 +107,10 @@ export interface SettingsSlice {
   applySettings(partial: Partial<Settings>): void;
 }
 
-export type ModelPhase = 'idle' | 'starting' | 'loading' | 'ready' | 'restarting' | 'error';
+/** 'off': a slot with no worker (B until the visitor compares). 'loading' only until its first checkpoint is in. */
+export type SlotPhase = 'off' | 'idle' | 'starting' | 'loading' | 'ready' | 'restarting' | 'error';
 
-/** The checkpoint a model runs. */
+/** The checkpoint a slot runs. */
 export interface RunningCheckpoint {
   label: string;
   kind: CheckpointSource['kind'];
@@ -118,15 +119,32 @@ export interface RunningCheckpoint {
   ref: string | null;
 }
 
-export interface ModelState {
-  /** 'loading' only until the first checkpoint is in; a later load keeps the page 'ready' (see `loading`). */
-  phase: ModelPhase;
+/** One slot's take on one picture. */
+export interface SlotRow {
+  /** The newest result received. */
+  result: ShownResult | null;
+  /** A request newer than `result` is out. */
+  pending: boolean;
+  /** The last request failed with this message. */
+  error: string | null;
+  /** The picture fitted to this slot's input size, when it differs from the entry's. */
+  fitted: Rgba | null;
+  /** `size|resize mode` of `fitted`. */
+  fitKey: string | null;
+}
+
+/** A model slot's state: its worker, its checkpoint, its loads and its results per picture. */
+export interface SlotState {
+  id: SlotId;
+  /** Whether the page can run this slot (a worker client can be made for it). */
+  available: boolean;
+  phase: SlotPhase;
   backend: BackendName | null;
   backendNotes: string[];
   checkpoint: RunningCheckpoint | null;
   /**
    * The checkpoint the URL names: the one chosen and running (the bundled one while the random
-   * fallback stands in for it), or, during the first load, the one asked for.
+   * fallback stands in for it), or, during the first load, the one asked for; null when off.
    */
   ref: string | null;
   /** A checkpoint load in flight (the previous checkpoint keeps answering meanwhile). */
@@ -135,8 +153,6 @@ export interface ModelState {
   loadError: LoadFailure | null;
   /** The link's hub checkpoint, not downloaded yet: waits for the visitor's yes; cleared by the next load. */
   pendingDownload: PendingDownload | null;
-  /** Whether the browser keeps this site's storage (hub downloads) under pressure; null when unknown. */
-  storagePersisted: boolean | null;
   /** Why the bundled checkpoint is not the one running (the random fallback), if so. */
   fallbackReason: string | null;
   info: ModelInfo | null;
@@ -146,10 +162,34 @@ export interface ModelState {
   lastAt: number | null;
   /** A passing message (the worker restarting, and so on). */
   message: string | null;
-  /** Why the model cannot run at all. */
+  /** Why the slot cannot run at all. */
   error: string | null;
   /** Bumped on every checkpoint (re)load: results from an older model are re-requested. */
   generation: number;
+  rows: Record<string, SlotRow>;
+}
+
+/** What a slot does. */
+export interface SlotActions {
+  /** Loads a checkpoint (starting the slot's worker if needed); on failure the previous one stays (`loadError` says why). */
+  load(source: CheckpointSource): Promise<boolean>;
+  /** Loads the checkpoint a URL reference names (`bundled`, `random`, `hf:org/name@rev`). */
+  loadRef(ref: string): Promise<boolean>;
+  /** Loads as a link names it: a hub checkpoint not in this browser waits for the visitor's yes. */
+  followLink(ref: string): Promise<boolean>;
+  /** Loads checkpoint files from the visitor's disk (weights, and a config.json if given). */
+  loadFiles(files: { name: string; blob: Blob }[]): Promise<boolean>;
+  /** Cancels the download in flight, if any. */
+  cancelLoad(): void;
+  /** Loads the failed checkpoint again. */
+  retry(): Promise<boolean>;
+  dismissError(): void;
+  /** Starts the download a link asked for (`pendingDownload`). */
+  confirmDownload(): Promise<boolean>;
+  /** Forgets the download a link asked for; the running checkpoint stays. */
+  dismissDownload(): void;
+  /** Ends the slot's worker and forgets its results (not for A). */
+  close(): void;
 }
 
 export interface Notice {
@@ -158,85 +198,21 @@ export interface Notice {
   text: string;
 }
 
-export interface ModelSlice {
-  model: ModelState;
+export interface SessionSlice {
+  slots: Record<SlotId, SlotState>;
+  slotApi: Record<SlotId, SlotActions>;
+  /** Whether the browser keeps this site's storage (hub downloads) under pressure; null when unknown. */
+  storagePersisted: boolean | null;
   notices: Notice[];
-  /** Restores the saved session and starts the model (default checkpoint, random fallback). */
+  /** Restores the saved session and starts slot A (the link's checkpoint, else the bundled one, else random weights), then B if the link names one. */
   boot(): Promise<void>;
-  /** Loads a checkpoint; on failure the previous one stays (and `model.loadError` says why). */
-  loadCheckpoint(source: CheckpointSource): Promise<boolean>;
-  /** Loads the checkpoint a URL reference names (`bundled`, `random`, `hf:org/name@rev`). */
-  loadRef(ref: string): Promise<boolean>;
-  /** Loads checkpoint files from the visitor's disk (weights, and a config.json if given). */
-  loadCheckpointFiles(files: { name: string; blob: Blob }[]): Promise<boolean>;
-  /** Cancels the download in flight, if any. */
-  cancelLoad(): void;
-  /** Loads the failed checkpoint again. */
-  retryLoad(): Promise<boolean>;
-  dismissLoadError(): void;
-  /** Starts the download the link asked for (`model.pendingDownload`). */
-  confirmDownload(): Promise<boolean>;
-  /** Forgets the download the link asked for; the running checkpoint stays. */
-  dismissDownload(): void;
   notify(kind: Notice['kind'], text: string): void;
   dismissNotice(id: number): void;
-  /** Unsubscribes from the client (the client itself is the caller's to dispose). */
+  /** Unsubscribes from the clients and ends every slot but A (A's client is the caller's to dispose). */
   teardown(): void;
 }
 
-/** Checkpoint B's results for one picture. */
-export interface CompareRow {
-  /** The newest result (drawn from `result.input`). */
-  result: ShownResult | null;
-  pending: boolean;
-  error: string | null;
-  /** The picture fitted to B's input size, when it differs from A's. */
-  fitted: Rgba | null;
-  /** `size|resize mode` of `fitted`. */
-  fitKey: string | null;
-}
-
-export type ComparePhase = 'off' | 'starting' | 'loading' | 'ready' | 'restarting';
-
-/** A second checkpoint (B, in its own worker) reconstructing the same pictures under the same mask. */
-export interface CompareState {
-  /** Whether the page can compare (a second model client can be made). */
-  available: boolean;
-  phase: ComparePhase;
-  backend: BackendName | null;
-  checkpoint: RunningCheckpoint | null;
-  info: ModelInfo | null;
-  /** B's URL reference (`cmp=`); null when not comparing. */
-  ref: string | null;
-  loading: LoadInFlight | null;
-  progress: LoadProgress | null;
-  loadError: LoadFailure | null;
-  /** The link's hub checkpoint for B, not downloaded yet: waits for the visitor's yes. */
-  pendingDownload: PendingDownload | null;
-  message: string | null;
-  /** Bumped whenever B's checkpoint changes. */
-  generation: number;
-  rows: Record<string, CompareRow>;
-}
-
-export interface CompareSlice {
-  compare: CompareState;
-  /** Loads B (starting its worker if needed); null stops comparing and ends B's worker. */
-  setCompare(source: CheckpointSource | null): Promise<boolean>;
-  /** Loads B from a URL reference; null or '' stops comparing. */
-  setCompareRef(ref: string | null): Promise<boolean>;
-  /** Loads B as the page's link names it: a hub checkpoint not in this browser waits for the visitor's yes. */
-  followCompareLink(ref: string): Promise<boolean>;
-  /** Starts the download the link asked for B (`compare.pendingDownload`). */
-  confirmCompareDownload(): Promise<boolean>;
-  /** Forgets the download the link asked for B; B stays as it is. */
-  dismissCompareDownload(): void;
-  cancelCompareLoad(): void;
-  retryCompare(): Promise<boolean>;
-  dismissCompareError(): void;
-}
-
-export type AppState = ImagesSlice & SettingsSlice & ModelSlice & CompareSlice;
+export type AppState = ImagesSlice & SettingsSlice & SessionSlice;
 export type AppStore = StoreApi<AppState>;
 export type SetState = AppStore['setState'];
 export type GetState = AppStore['getState'];
@@ -259,7 +235,7 @@ export interface AppDeps {
   fallbackSource?: CheckpointSource;
   /** The `ckpt=` and `cmp=` references of the URL (raw; invalid ones are reported and ignored). */
   urlCheckpoints?: { ckpt?: string; compare?: string };
-  /** Makes the second model client (its own worker) for checkpoint B; absent: no comparison. */
+  /** Makes the client (its own worker) of every slot but A; absent: no comparison. */
   createCompareClient?: (() => ModelClient) | null;
   /** The browser's storage manager (navigator.storage), to ask that hub downloads be kept. */
   storage?: StorageLike | null;
@@ -280,20 +256,11 @@ export interface StorageLike {
 export interface StoreContext {
   deps: Required<Omit<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached'>>
     & Pick<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached'>;
-  /** Signature of the last reconstruction requested per image (skip identical repeats). */
-  requested: Map<string, string>;
-  /** Token of the newest request per image (a stale answer is never drawn). */
-  tokens: Map<string, number>;
+  /** Each slot's request path, set by the slot. */
+  slots: Record<SlotId, SlotHooks>;
   /** Token of the newest decode per image. */
   decodeTokens: Map<string, number>;
   sweepTokens: Map<string, number>;
-  /** The same two for checkpoint B's requests. */
-  compareRequested: Map<string, string>;
-  compareTokens: Map<string, number>;
-  /** Requests B's reconstruction of one picture (set by the compare slice). */
-  requestCompare(key: string): void;
-  /** Forgets B's bookkeeping of one picture, or of all. */
-  forgetCompare(key?: string): void;
   /** After a hub download: asks the browser (once) to keep this site's storage. */
   keepStorage(): void;
   nextToken(): number;
@@ -301,11 +268,22 @@ export interface StoreContext {
   scheduleRefresh(): void;
   /** Runs a persistence call, reporting (once) when storage fails. */
   persist(fn: (p: Persistence) => Promise<void>): void;
-  /** Input size the images are fitted to. */
+  /** Slot A's input size (what images are fitted to). */
   imgSize(): number;
+  /** Slot A's patch count, null before its first checkpoint. */
   numPatches(): number | null;
   /** Re-fits every image (new resize mode or model size). */
   refitAll(): void;
+}
+
+/** What the store asks of a slot beyond its actions. */
+export interface SlotHooks {
+  /** Requests this slot's reconstruction of one picture under the current settings, unless already asked. */
+  request(key: string): void;
+  /** Forgets one picture (or all): its results, its pixels in the worker. */
+  forget(key?: string): void;
+  /** The slot's worker client, when it has one. */
+  client(): ModelClient | null;
 }
 
 export type SliceCreator<T> = (set: SetState, get: GetState, ctx: StoreContext) => T;

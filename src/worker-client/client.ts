@@ -1,10 +1,11 @@
-// The UI's handle on the model worker: request ids, latest-wins per image, transfers, and
-// recovery when the worker dies or the GPU is lost (a new worker, a fallback backend, the
-// checkpoint reloaded and the latest requests sent again).
-import type { BackendName, CheckpointSource, WorkerRequest, WorkerResponse } from '../protocol/messages';
+// The UI's handle on a model worker: request ids, the page's one latest-wins point (per lane, one
+// request in the worker and one waiting), images sent once and transferred, and recovery when the
+// worker dies or the GPU is lost (a new worker, a fallback backend, the checkpoint reloaded, the
+// images and the latest requests sent again).
+import type { BackendName, CheckpointSource, Rgba, WorkerRequest, WorkerResponse } from '../protocol/messages';
 import { assertNever } from '../protocol/messages';
 import { LoadError } from './errors';
-import type { ClientEvent, ModelClient, ReconstructParams, Reconstruction } from './types';
+import type { ClientEvent, LoadedCheckpoint, ModelClient, ReconstructParams, Reconstruction } from './types';
 
 /** What the client needs of a Worker (a fake in tests). */
 export interface WorkerLike {
@@ -19,10 +20,23 @@ const RESTARTS_PER_BACKEND = 1;
 /** Backend fallback order after a failure. */
 const FALLBACK: Record<BackendName, BackendName | null> = { webgpu: 'webgl', webgl: 'wasm', wasm: 'cpu', cpu: null };
 
+/** A reconstruction asked for: its parameters and its promise's ends. */
+interface Job {
+  params: ReconstructParams;
+  resolve: (r: Reconstruction | null) => void;
+  reject: (e: Error) => void;
+}
+
+/** One lane: the request in the worker (with its id) and the newest one waiting behind it. */
+interface Lane {
+  inFlight: (Job & { id: number }) | null;
+  waiting: Job | null;
+}
+
 type Pending =
   | { kind: 'init'; resolve: (b: BackendName) => void; reject: (e: Error) => void }
-  | { kind: 'load'; source: CheckpointSource; resolve: (v: { label: string; info: import('../protocol/messages').ModelInfo; notes: string[] }) => void; reject: (e: Error) => void }
-  | { kind: 'reconstruct'; params: ReconstructParams; resolve: (r: Reconstruction | null) => void; reject: (e: Error) => void };
+  | { kind: 'load'; source: CheckpointSource; resolve: (v: LoadedCheckpoint) => void; reject: (e: Error) => void }
+  | { kind: 'reconstruct'; lane: string };
 
 /** Creates the worker from the app's module worker entry. */
 export function defaultWorkerFactory(): WorkerLike {
@@ -34,20 +48,53 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
   let worker: WorkerLike | null = null;
   let nextId = 1;
   let backend: BackendName | null = null;
-  let forced: BackendName | undefined;
   let lastSource: CheckpointSource | null = null;
   let restarts = 0;
   let restarting: Promise<void> | null = null;
   const pending = new Map<number, Pending>();
-  const latestByKey = new Map<string, number>();
+  const lanes = new Map<string, Lane>();
+  /** The images the worker holds, by reference (the store owns them), for a replay after a crash. */
+  const images = new Map<string, Rgba>();
   const listeners = new Set<(e: ClientEvent) => void>();
   let loadId: number | null = null;
 
   const emit = (e: ClientEvent) => listeners.forEach((l) => l(e));
 
-  function send(msg: WorkerRequest): void {
-    // The image is copied, not transferred: the UI keeps its pixels for the next request.
-    worker!.postMessage(msg);
+  function send(msg: WorkerRequest, transfer: Transferable[] = []): void {
+    worker!.postMessage(msg, transfer);
+  }
+
+  function sendImage(imageKey: string, image: Rgba): void {
+    // One copy, transferred: the store keeps its own pixels to draw from.
+    const data = image.data.slice();
+    send({ type: 'setImage', id: nextId++, imageKey, image: { width: image.width, height: image.height, data } }, [data.buffer]);
+  }
+
+  /** Sends the lane's waiting job if nothing of it is in the worker. */
+  function pumpLane(name: string): void {
+    const lane = lanes.get(name);
+    if (!lane || lane.inFlight || !worker || restarting) return;
+    if (!lane.waiting) {
+      lanes.delete(name);
+      return;
+    }
+    const job = lane.waiting;
+    lane.waiting = null;
+    const id = nextId++;
+    lane.inFlight = { ...job, id };
+    pending.set(id, { kind: 'reconstruct', lane: name });
+    send({ type: 'reconstruct', id, imageKey: job.params.imageKey, mask: job.params.mask, normPixStats: job.params.normPixStats });
+  }
+
+  /** The lane's request in the worker ended: hand over its outcome and send the next. */
+  function settleLane(name: string, id: number, outcome: { result: Reconstruction | null } | { error: Error }): void {
+    const lane = lanes.get(name);
+    const job = lane?.inFlight;
+    if (!lane || !job || job.id !== id) return;
+    lane.inFlight = null;
+    if ('error' in outcome) job.reject(outcome.error);
+    else job.resolve(outcome.result);
+    pumpLane(name);
   }
 
   function onMessage(msg: WorkerResponse): void {
@@ -75,17 +122,13 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
       case 'reconstruction':
         if (p?.kind === 'reconstruct') {
           pending.delete(msg.id);
-          // Only the newest request for an image is ever drawn.
-          if (latestByKey.get(msg.imageKey) === msg.id) {
-            latestByKey.delete(msg.imageKey);
-            p.resolve(msg);
-          } else p.resolve(null);
+          settleLane(p.lane, msg.id, { result: msg });
         }
         return;
       case 'cancelled':
         if (p) {
           pending.delete(msg.id);
-          if (p.kind === 'reconstruct') p.resolve(null);
+          if (p.kind === 'reconstruct') settleLane(p.lane, msg.id, { result: null });
           else if (p.kind === 'load') p.reject(new LoadError('cancelled', 'cancelled'));
           else p.reject(new Error('cancelled'));
           if (loadId === msg.id) loadId = null;
@@ -99,7 +142,8 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
         if (p) {
           pending.delete(msg.id);
           if (loadId === msg.id) loadId = null;
-          p.reject(p.kind === 'load' ? new LoadError(msg.message, msg.code, msg.status) : new Error(msg.message));
+          if (p.kind === 'reconstruct') settleLane(p.lane, msg.id, { error: new Error(msg.message) });
+          else p.reject(p.kind === 'load' ? new LoadError(msg.message, msg.code, msg.status) : new Error(msg.message));
         }
         return;
       default:
@@ -138,36 +182,41 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
       }
       if (/GPU device lost/.test(reason) && backend && FALLBACK[backend]) next = FALLBACK[backend];
       emit({ type: 'restarting', reason, backend: next ?? 'cpu' });
-      const replay = [...pending.entries()];
+      const replay = [...pending.values()];
       pending.clear();
+      // Requests that were in the dead worker go first again, ahead of anything newer.
+      for (const lane of lanes.values()) {
+        if (!lane.inFlight) continue;
+        const { id: _id, ...job } = lane.inFlight;
+        lane.inFlight = null;
+        if (lane.waiting) job.resolve(null);
+        else lane.waiting = job;
+      }
       spawn();
       try {
         await init(next ?? undefined);
         if (lastSource) await loadCheckpoint(lastSource);
       } catch (e) {
-        replay.forEach(([, p]) => p.reject(e as Error));
+        for (const p of replay) if (p.kind !== 'reconstruct') p.reject(e as Error);
+        for (const [name, lane] of lanes) {
+          lane.waiting?.reject(e as Error);
+          lanes.delete(name);
+        }
         return;
       }
-      for (const [oldId, p] of replay) {
-        if (p.kind === 'reconstruct') {
-          if (latestByKey.get(p.params.imageKey) === oldId) {
-            // Superseded ones resolve null; the latest is sent again under a fresh id.
-            const again = reconstruct(p.params);
-            again.then(p.resolve, p.reject);
-          } else p.resolve(null);
-        } else if (p.kind === 'load' && p.source !== lastSource) {
-          loadCheckpoint(p.source).then(p.resolve, p.reject);
-        } else if (p.kind === 'load') {
-          p.reject(new LoadError('the model worker restarted during the load'));
-        }
+      for (const p of replay) {
+        if (p.kind === 'load' && p.source !== lastSource) loadCheckpoint(p.source).then(p.resolve, p.reject);
+        else if (p.kind === 'load') p.reject(new LoadError('the model worker restarted during the load'));
       }
     })().finally(() => {
       restarting = null;
+      for (const [key, image] of images) if (worker) sendImage(key, image);
+      for (const name of [...lanes.keys()]) pumpLane(name);
     });
     return restarting;
   }
 
-  function loadCheckpoint(source: CheckpointSource): Promise<{ label: string; info: import('../protocol/messages').ModelInfo; notes: string[] }> {
+  function loadCheckpoint(source: CheckpointSource): Promise<LoadedCheckpoint> {
     const id = nextId++;
     // Relative URLs are the page's: the worker's own location is the bundle's assets folder.
     if (source.kind === 'url' && typeof document !== 'undefined') {
@@ -180,26 +229,40 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
     });
   }
 
-  function reconstruct(params: ReconstructParams): Promise<Reconstruction | null> {
-    const id = nextId++;
-    latestByKey.set(params.imageKey, id);
-    return new Promise((resolve, reject) => {
-      pending.set(id, { kind: 'reconstruct', params, resolve, reject });
-      const msg: WorkerRequest = { type: 'reconstruct', id, ...params };
-      // During a restart, sent once the new worker is up (if still wanted).
-      if (restarting) void restarting.then(() => pending.has(id) && worker && send(msg));
-      else send(msg);
-    });
-  }
-
   return {
     async start(preferred?: BackendName): Promise<BackendName> {
-      forced = preferred;
       if (!worker) spawn();
-      return init(forced);
+      return init(preferred);
     },
     loadCheckpoint,
-    reconstruct,
+    setImage(imageKey, image) {
+      images.set(imageKey, image);
+      if (worker && !restarting) sendImage(imageKey, image);
+    },
+    forgetImage(imageKey) {
+      images.delete(imageKey);
+      for (const [name, lane] of lanes) {
+        if (lane.waiting?.params.imageKey === imageKey) {
+          lane.waiting.resolve(null);
+          lane.waiting = null;
+        }
+        if (!lane.inFlight && !lane.waiting) lanes.delete(name);
+      }
+      if (worker && !restarting) send({ type: 'forgetImage', id: nextId++, imageKey });
+    },
+    reconstruct(params, laneName = params.imageKey) {
+      return new Promise((resolve, reject) => {
+        let lane = lanes.get(laneName);
+        if (!lane) {
+          lane = { inFlight: null, waiting: null };
+          lanes.set(laneName, lane);
+        }
+        // Only the newest waiting request of a lane is ever sent.
+        lane.waiting?.resolve(null);
+        lane.waiting = { params, resolve, reject };
+        pumpLane(laneName);
+      });
+    },
     cancelLoad(): void {
       if (loadId !== null && worker) send({ type: 'cancel', id: nextId++, target: loadId });
     },
@@ -211,6 +274,12 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
       worker?.terminate();
       worker = null;
       pending.clear();
+      for (const lane of lanes.values()) {
+        lane.inFlight?.resolve(null);
+        lane.waiting?.resolve(null);
+      }
+      lanes.clear();
+      images.clear();
     },
   };
 }

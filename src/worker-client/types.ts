@@ -1,10 +1,22 @@
-import type { BackendName, CheckpointSource, ModelInfo, WorkerRequest, WorkerResponse } from '../protocol/messages';
+import type { BackendName, CheckpointSource, ModelInfo, NormPixStats, Rgba, WorkerResponse } from '../protocol/messages';
 
 /** A finished reconstruction as the UI receives it. */
 export type Reconstruction = Extract<WorkerResponse, { type: 'reconstruction' }>;
 
-/** What the UI asks to reconstruct: the protocol's request without its envelope. */
-export type ReconstructParams = Omit<Extract<WorkerRequest, { type: 'reconstruct' }>, 'type' | 'id'>;
+/** What the UI asks to reconstruct: an image set earlier, under a mask the UI decided. */
+export interface ReconstructParams {
+  imageKey: string;
+  /** 1 = masked, per patch in patch order. */
+  mask: Uint8Array;
+  normPixStats: NormPixStats;
+}
+
+/** A checkpoint the worker now runs. */
+export interface LoadedCheckpoint {
+  label: string;
+  info: ModelInfo;
+  notes: string[];
+}
 
 /** Worker lifecycle events the page shows. */
 export type ClientEvent =
@@ -12,21 +24,29 @@ export type ClientEvent =
   | { type: 'restarting'; reason: string; backend: BackendName }
   | { type: 'progress'; loaded: number; total: number | null; stage: string };
 
-/** The UI's handle on the model worker. */
+/** The UI's handle on one model worker. */
 export interface ModelClient {
   /** Starts the worker on the best backend (or `preferred`), resolves with the one in use. */
   start(preferred?: BackendName): Promise<BackendName>;
   /** Loads a checkpoint; the previous one keeps working if this fails (the promise rejects with a LoadError). */
-  loadCheckpoint(source: CheckpointSource): Promise<{ label: string; info: ModelInfo; notes: string[] }>;
+  loadCheckpoint(source: CheckpointSource): Promise<LoadedCheckpoint>;
   /**
-   * Reconstructs one image. Latest wins per imageKey: a newer call for the same key supersedes
-   * this one, which then resolves to null and is never drawn.
+   * Gives the worker an image's pixels (fitted to the model's size), once: they are copied once and
+   * transferred; the client keeps a reference to `image` (not a copy) to replay after a crash.
    */
-  reconstruct(params: ReconstructParams): Promise<Reconstruction | null>;
+  setImage(imageKey: string, image: Rgba): void;
+  /** Drops an image from the worker. */
+  forgetImage(imageKey: string): void;
+  /**
+   * Reconstructs an image under a mask. The one latest-wins point of the page: per `lane` (default the
+   * image key) at most one request is in the worker and one waits; a newer call replaces the waiting
+   * one, which resolves to null and is never drawn.
+   */
+  reconstruct(params: ReconstructParams, lane?: string): Promise<Reconstruction | null>;
   /** Cancels the checkpoint download in flight, if any. */
   cancelLoad(): void;
   /** Subscribes to lifecycle events; returns the unsubscribe function. */
   on(listener: (e: ClientEvent) => void): () => void;
-  /** Terminates the worker (page unload only: never to cancel a job). */
+  /** Terminates the worker. */
   dispose(): void;
 }

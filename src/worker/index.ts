@@ -1,10 +1,11 @@
-// The model worker: keeps one checkpoint's weights resident and answers the protocol in
-// src/protocol/messages.ts. Reconstructions are latest-wins per image; loads never stop the
-// current model from answering until the new one is ready.
+// The model worker: keeps one checkpoint's weights and the page's images resident and answers the
+// protocol in src/protocol/messages.ts. Jobs run one at a time in arrival order (the client keeps
+// at most one reconstruction per lane here, so nothing piles up); loads never stop the current
+// model from answering until the new one is ready.
 import * as tf from '@tensorflow/tfjs-core';
 import { loadCheckpoint } from '../checkpoints/load';
 import { Mae, randomParams, reconstructImage, DEFAULT_LAYER_NORM_EPS, type MaeConfig } from '../model';
-import { assertNever, type ModelInfo, type WorkerRequest, type WorkerResponse } from '../protocol/messages';
+import { assertNever, type ModelInfo, type Rgba, type WorkerRequest, type WorkerResponse } from '../protocol/messages';
 import { deviceLost, selectBackend } from './backend';
 import { installFailed, loadFailed } from './errors';
 import { sourceFiles } from './sources';
@@ -24,8 +25,10 @@ const PROGRESS_INTERVAL_MS = 100;
 const post = (msg: WorkerResponse, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
 
 let model: Mae | null = null;
-/** Reconstructions waiting, by image key: a newer request replaces the waiting one. */
-const waiting = new Map<string, ReconstructRequest>();
+/** The page's images, fitted to the model's size, by key (sent once each with setImage). */
+const images = new Map<string, Rgba>();
+/** Reconstructions waiting, in arrival order. */
+const waiting: ReconstructRequest[] = [];
 /** A parsed checkpoint waiting to replace the model between two reconstructions. */
 let pendingInstall: (() => Promise<void>) | null = null;
 let pumping = false;
@@ -46,24 +49,30 @@ async function runReconstruct(req: ReconstructRequest): Promise<void> {
     return;
   }
   const size = model.config.imgSize;
-  if (req.image.width !== size || req.image.height !== size) {
-    post({ type: 'error', id: req.id, message: `image is ${req.image.width}x${req.image.height}, the model takes ${size}x${size}`, fatal: false });
+  const image = images.get(req.imageKey);
+  if (!image) {
+    post({ type: 'error', id: req.id, message: `no image “${req.imageKey}” was set`, fatal: false });
+    return;
+  }
+  if (image.width !== size || image.height !== size) {
+    post({ type: 'error', id: req.id, message: `image is ${image.width}x${image.height}, the model takes ${size}x${size}`, fatal: false });
+    return;
+  }
+  if (req.mask.length !== model.numPatches) {
+    post({ type: 'error', id: req.id, message: `the mask has ${req.mask.length} entries, the model has ${model.numPatches} patches`, fatal: false });
     return;
   }
   const t0 = performance.now();
-  const mask = req.pattern === 'painted'
-    ? { pattern: 'painted' as const, mask: req.paintedMask ?? new Uint8Array(model.numPatches) }
-    : { pattern: req.pattern, maskRatio: req.maskRatio, seed: req.seed };
-  const r = await reconstructImage(model, req.image.data, { mask, normPixStats: req.normPixStats });
+  const r = await reconstructImage(model, image.data, { mask: { pattern: 'painted', mask: req.mask }, normPixStats: req.normPixStats });
   const finite = (v: number | null) => (v === null || Number.isFinite(v) ? v : null);
   post({
-    type: 'reconstruction', id: req.id, imageKey: req.imageKey, mask: r.mask,
+    type: 'reconstruction', id: req.id, imageKey: req.imageKey,
     reconstruction: { width: size, height: size, data: r.reconstruction },
     pasted: { width: size, height: size, data: r.pasted },
     errorMap: r.errorMap,
     metrics: { mse: r.mse, psnr: finite(r.psnr), maskedCount: r.maskedCount, loss: r.loss },
     timings: { totalMs: performance.now() - t0, modelMs: r.modelMs },
-  }, [r.mask.buffer, r.reconstruction.buffer, r.pasted.buffer, r.errorMap.buffer]);
+  }, [r.reconstruction.buffer, r.pasted.buffer, r.errorMap.buffer]);
 }
 
 /** Runs installs and reconstructions one at a time, so tf never sees two jobs interleave. */
@@ -78,10 +87,8 @@ async function pump(): Promise<void> {
         await install();
         continue;
       }
-      const first = waiting.entries().next();
-      if (first.done) break;
-      const [key, req] = first.value;
-      waiting.delete(key);
+      const req = waiting.shift();
+      if (!req) break;
       try {
         await runReconstruct(req);
       } catch (e) {
@@ -152,19 +159,21 @@ async function handle(req: WorkerRequest): Promise<void> {
     }
     case 'loadCheckpoint':
       return handleLoad(req);
-    case 'reconstruct': {
-      const older = waiting.get(req.imageKey);
-      if (older) post({ type: 'cancelled', id: older.id });
-      waiting.set(req.imageKey, req);
+    case 'setImage':
+      images.set(req.imageKey, req.image);
+      return;
+    case 'forgetImage':
+      images.delete(req.imageKey);
+      return;
+    case 'reconstruct':
+      waiting.push(req);
       return pump();
-    }
     case 'cancel': {
       downloads.get(req.target)?.abort();
-      for (const [key, w] of waiting) {
-        if (w.id === req.target) {
-          waiting.delete(key);
-          post({ type: 'cancelled', id: w.id });
-        }
+      const i = waiting.findIndex((w) => w.id === req.target);
+      if (i >= 0) {
+        waiting.splice(i, 1);
+        post({ type: 'cancelled', id: req.target });
       }
       return;
     }

@@ -30,7 +30,7 @@ export async function sourceFiles(source: CheckpointSource, onProgress: (stage: 
   signal: AbortSignal): Promise<NamedBytes[]> {
   switch (source.kind) {
     case 'files':
-      return source.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) }));
+      return Promise.all(source.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.blob.arrayBuffer()) })));
     case 'url': {
       const base = source.baseUrl.endsWith('/') ? source.baseUrl : `${source.baseUrl}/`;
       const resolved = new URL(base, self.location.href).href;

@@ -10,17 +10,21 @@ export const TINY_INFO: ModelInfo = {
 
 export interface ReconstructCall {
   params: ReconstructParams;
+  lane: string;
   id: number;
   resolve(r: Reconstruction | null): void;
   reject(e: Error): void;
-  /** Answers with a plausible reconstruction (the mask is random-ish from ratio/seed, or the painted one). */
+  /** Answers with a plausible reconstruction of the mask asked for. */
   answer(): Reconstruction;
   settled: boolean;
 }
 
-/** A fake worker client. Latest wins per key like the real one; `auto` answers every call at once. */
+/** A fake worker client. Latest wins per lane (a superseded call resolves null); `auto` answers every call at once. */
 export class FakeClient implements ModelClient {
   calls: ReconstructCall[] = [];
+  /** The pixels set per image key (what the worker would hold). */
+  images = new Map<string, Rgba>();
+  setImageCalls: string[] = [];
   loads: CheckpointSource[] = [];
   listeners = new Set<(e: ClientEvent) => void>();
   failUrlLoad = false;
@@ -42,13 +46,22 @@ export class FakeClient implements ModelClient {
     return { label: source.label, info: this.info, notes: [] };
   }
 
-  reconstruct(params: ReconstructParams): Promise<Reconstruction | null> {
+  setImage(imageKey: string, image: Rgba): void {
+    this.images.set(imageKey, image);
+    this.setImageCalls.push(imageKey);
+  }
+
+  forgetImage(imageKey: string): void {
+    this.images.delete(imageKey);
+  }
+
+  reconstruct(params: ReconstructParams, lane = params.imageKey): Promise<Reconstruction | null> {
     const id = this.nextId++;
-    this.latest.set(params.imageKey, id);
+    this.latest.set(lane, id);
     return new Promise((resolve, reject) => {
       const call: ReconstructCall = {
-        params, id, settled: false,
-        resolve: (r) => { call.settled = true; resolve(this.latest.get(params.imageKey) === id ? r : null); },
+        params, lane, id, settled: false,
+        resolve: (r) => { call.settled = true; resolve(this.latest.get(lane) === id ? r : null); },
         reject: (e) => { call.settled = true; reject(e); },
         answer: () => { const r = fakeReconstruction(params, this.info, id); call.resolve(r); return r; },
       };
@@ -78,18 +91,13 @@ export class FakeClient implements ModelClient {
 export function fakeReconstruction(p: ReconstructParams, info: ModelInfo, id = 1): Reconstruction {
   const g = info.imgSize / info.patchSize;
   const n = g * g;
-  let mask: Uint8Array;
-  if (p.pattern === 'painted') mask = Uint8Array.from(p.paintedMask ?? new Uint8Array(n));
-  else {
-    const keep = Math.trunc(n * (1 - p.maskRatio));
-    mask = new Uint8Array(n).fill(1);
-    for (let i = 0; i < keep; i++) mask[(i * 7 + p.seed) % n] = 0;
-  }
+  if (p.mask.length !== n) throw new Error(`mask has ${p.mask.length} entries, the model ${n} patches`);
+  const mask = p.mask;
   const masked = mask.reduce((a, v) => a + v, 0);
   const size = info.imgSize;
   const px = () => ({ width: size, height: size, data: new Uint8ClampedArray(size * size * 4).fill(100) });
   return {
-    type: 'reconstruction', id, imageKey: p.imageKey, mask, reconstruction: px(), pasted: px(),
+    type: 'reconstruction', id, imageKey: p.imageKey, reconstruction: px(), pasted: px(),
     errorMap: new Float32Array(size * size).fill(4),
     metrics: masked ? { mse: 4, psnr: 42.1, maskedCount: masked, loss: 0.1 } : { mse: null, psnr: null, maskedCount: 0, loss: null },
     timings: { totalMs: 12, modelMs: 10 },

@@ -44,9 +44,9 @@ function Foot({ e }: { e: CatalogueEntry }) {
 
 function Option({ e, cache }: { e: CatalogueEntry; cache: HubCacheView }) {
   const store = useAppStore();
-  const ref = useApp((s) => s.model.ref);
-  const running = useApp((s) => s.model.checkpoint);
-  const busy = useApp((s) => !!s.model.loading || s.model.phase === 'starting' || s.model.phase === 'idle');
+  const ref = useApp((s) => s.slots.A.ref);
+  const running = useApp((s) => s.slots.A.checkpoint);
+  const busy = useApp((s) => !!s.slots.A.loading || s.slots.A.phase === 'starting' || s.slots.A.phase === 'idle');
   const endpoint = useApp((s) => s.settings.hfEndpoint);
   const selected = ref === e.id && !!running;
   const fallback = selected && e.origin === 'bundled' && running?.kind === 'random';
@@ -71,7 +71,7 @@ function Option({ e, cache }: { e: CatalogueEntry; cache: HubCacheView }) {
   const load = () => {
     if (disabled) return;
     const source = sourceForEntry(e, store.getState().settings.hfEndpoint);
-    if (source) void store.getState().loadCheckpoint(source);
+    if (source) void store.getState().slotApi.A.load(source);
   };
   // The whole card loads (except its links); the button is there for the keyboard.
   const onCardClick = (ev: MouseEvent) => {
@@ -103,9 +103,9 @@ function Option({ e, cache }: { e: CatalogueEntry; cache: HubCacheView }) {
 
 function HubForm() {
   const store = useAppStore();
-  const busy = useApp((s) => !!s.model.loading);
-  const compareAvailable = useApp((s) => s.compare.available);
-  const compareBusy = useApp((s) => !!s.compare.loading);
+  const busy = useApp((s) => !!s.slots.A.loading);
+  const compareAvailable = useApp((s) => s.slots.B.available);
+  const compareBusy = useApp((s) => !!s.slots.B.loading);
   const [text, setText] = useState('');
   const [shown, setShown] = useState(false);
   const id = useId();
@@ -122,7 +122,7 @@ function HubForm() {
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
     const s = source();
-    if (s && !busy) void store.getState().loadCheckpoint(s);
+    if (s && !busy) void store.getState().slotApi.A.load(s);
   };
   return (
     <form className="picker-field hub-form" onSubmit={submit} noValidate>
@@ -134,7 +134,7 @@ function HubForm() {
         <button type="submit" className="button" data-testid="hub-load" disabled={busy}>Load</button>
         {compareAvailable && (
           <button type="button" className="button" data-testid="hub-compare" disabled={compareBusy}
-            onClick={() => { const s = source(); if (s) void store.getState().setCompare(s); }}>Compare</button>
+            onClick={() => { const s = source(); if (s) void store.getState().slotApi.B.load(s); }}>Compare</button>
         )}
       </div>
       <p id={`${id}-hint`} className={`hint ${invalid ? 'hint-error' : ''}`} data-testid="hub-repo-hint">
@@ -178,7 +178,7 @@ function EndpointInput() {
 
 function FileLoader() {
   const store = useAppStore();
-  const busy = useApp((s) => !!s.model.loading);
+  const busy = useApp((s) => !!s.slots.A.loading);
   return (
     <div className="picker-field">
       <span className="picker-label">From this computer</span>
@@ -189,7 +189,7 @@ function FileLoader() {
           onChange={(e) => {
             const files = Array.from(e.target.files ?? []).map((f) => ({ name: f.name, blob: f as Blob }));
             e.target.value = '';
-            if (files.length) void store.getState().loadCheckpointFiles(files);
+            if (files.length) void store.getState().slotApi.A.loadFiles(files);
           }} />
       </label>
       <p className="hint">.safetensors (with its config.json if you have it), .pth or .bin. You can also drop them onto the page.</p>
@@ -204,7 +204,7 @@ function cacheName(f: CachedFile): string {
 }
 
 function HubCacheList({ cache }: { cache: HubCacheView }) {
-  const persisted = useApp((s) => s.model.storagePersisted);
+  const persisted = useApp((s) => s.storagePersisted);
   const [deleting, setDeleting] = useState(false);
   const remove = async (urls: string[]) => {
     setDeleting(true);
@@ -253,18 +253,18 @@ function HubCacheList({ cache }: { cache: HubCacheView }) {
 /** The compare control: checkpoint B, loaded in a second worker. */
 function CompareSelect() {
   const store = useAppStore();
-  const available = useApp((s) => s.compare.available);
-  const ref = useApp((s) => s.compare.ref);
-  const busy = useApp((s) => !!s.compare.loading);
-  const modelReady = useApp((s) => !!s.model.info);
+  const available = useApp((s) => s.slots.B.available);
+  const ref = useApp((s) => s.slots.B.ref);
+  const busy = useApp((s) => !!s.slots.B.loading);
+  const modelReady = useApp((s) => !!s.slots.A.info);
   const id = useId();
   const known = !ref || CATALOGUE.some((e) => e.id === ref);
   const choose = (value: string) => {
     const s = store.getState();
-    if (!value) return void s.setCompare(null);
+    if (!value) return s.slotApi.B.close();
     const e = catalogueEntry(value);
     const source = e ? sourceForEntry(e, s.settings.hfEndpoint) : null;
-    void (source ? s.setCompare(source) : s.setCompareRef(value));
+    void (source ? s.slotApi.B.load(source) : s.slotApi.B.loadRef(value));
   };
   return (
     <div className="picker-field compare-field">
@@ -281,10 +281,10 @@ function CompareSelect() {
 }
 
 function Running() {
-  const checkpoint = useApp((s) => s.model.checkpoint);
-  const info = useApp((s) => s.model.info);
-  const compare = useApp((s) => s.compare.checkpoint);
-  const compareInfo = useApp((s) => s.compare.info);
+  const checkpoint = useApp((s) => s.slots.A.checkpoint);
+  const info = useApp((s) => s.slots.A.info);
+  const compare = useApp((s) => s.slots.B.checkpoint);
+  const compareInfo = useApp((s) => s.slots.B.info);
   return (
     <div className="picker-running">
       <span data-testid="picker-current">
@@ -304,8 +304,8 @@ function Running() {
 
 export function CheckpointPicker() {
   const store = useAppStore();
-  const model = useApp((s) => s.model);
-  const compare = useApp((s) => s.compare);
+  const model = useApp((s) => s.slots.A);
+  const compare = useApp((s) => s.slots.B);
   const cache = useHubCache();
   const [open, setOpen] = useState(false);
   const a = store.getState();
@@ -320,15 +320,15 @@ export function CheckpointPicker() {
           onClick={() => setOpen(!open)}>{open ? 'Close' : 'Change…'}</button>
       </header>
       <DownloadPrompt slot="a" pending={model.pendingDownload}
-        onConfirm={() => void store.getState().confirmDownload()} onDismiss={a.dismissDownload} />
+        onConfirm={() => void store.getState().slotApi.A.confirmDownload()} onDismiss={a.slotApi.A.dismissDownload} />
       <DownloadPrompt slot="b" pending={compare.pendingDownload}
-        onConfirm={() => void store.getState().confirmCompareDownload()} onDismiss={a.dismissCompareDownload} />
+        onConfirm={() => void store.getState().slotApi.B.confirmDownload()} onDismiss={a.slotApi.B.dismissDownload} />
       <LoadStatus slot="a" loading={model.loading} progress={model.progress} error={model.loadError}
         running={model.checkpoint?.label ?? null}
-        onCancel={a.cancelLoad} onRetry={() => void store.getState().retryLoad()} onDismiss={a.dismissLoadError} />
+        onCancel={a.slotApi.A.cancelLoad} onRetry={() => void store.getState().slotApi.A.retry()} onDismiss={a.slotApi.A.dismissError} />
       <LoadStatus slot="b" loading={compare.loading} progress={compare.progress} error={compare.loadError}
         running={compare.checkpoint?.label ?? null}
-        onCancel={a.cancelCompareLoad} onRetry={() => void store.getState().retryCompare()} onDismiss={a.dismissCompareError} />
+        onCancel={a.slotApi.B.cancelLoad} onRetry={() => void store.getState().slotApi.B.retry()} onDismiss={a.slotApi.B.dismissError} />
       {/* Kept in the page while closed (hidden), so its state can be read; opened to use. */}
       <div className="picker-body" id={bodyId} hidden={!open}>
         <ul className="options" aria-label="Checkpoints this page can load">

@@ -3,11 +3,11 @@ import { useApp } from '../../store/react';
 import { describeModel, formatParams } from './format';
 
 export function CheckpointStatus() {
-  const checkpoint = useApp((s) => s.model.checkpoint);
-  const info = useApp((s) => s.model.info);
-  const fallbackReason = useApp((s) => s.model.fallbackReason);
-  const phase = useApp((s) => s.model.phase);
-  const progress = useApp((s) => s.model.progress);
+  const checkpoint = useApp((s) => s.slots.A.checkpoint);
+  const info = useApp((s) => s.slots.A.info);
+  const fallbackReason = useApp((s) => s.slots.A.fallbackReason);
+  const phase = useApp((s) => s.slots.A.phase);
+  const progress = useApp((s) => s.slots.A.progress);
   const random = checkpoint?.kind === 'random';
 
   let label: string;
@@ -33,7 +33,7 @@ export function CheckpointStatus() {
 
 /** The honest banner when the bundled checkpoint is missing and random weights run instead. */
 export function FallbackBanner() {
-  const reason = useApp((s) => s.model.fallbackReason);
+  const reason = useApp((s) => s.slots.A.fallbackReason);
   if (!reason) return null;
   return (
     <div className="banner banner-warn" role="note" data-testid="fallback-banner">

@@ -7,7 +7,7 @@
 // targets, so they predict un-normalised pixels). Parameter counts are the MAE reference's
 // (encoder + decoder, positional embeddings included); sizes are float32 files, approximate.
 import type { CheckpointSource } from '../../protocol/messages';
-import { DEFAULT_SOURCE, FALLBACK_SOURCE } from '../../store/modelSlice';
+import { DEFAULT_SOURCE, FALLBACK_SOURCE } from '../../store/sessionSlice';
 import { formatRef } from '../../store/checkpointRef';
 
 /** Where a catalogue checkpoint comes from, which decides how the picker offers it. */

@@ -11,10 +11,10 @@ export interface HubCacheView {
 }
 
 export function useHubCache(): HubCacheView {
-  const genA = useApp((s) => s.model.generation);
-  const genB = useApp((s) => s.compare.generation);
-  const errA = useApp((s) => s.model.loadError);
-  const errB = useApp((s) => s.compare.loadError);
+  const genA = useApp((s) => s.slots.A.generation);
+  const genB = useApp((s) => s.slots.B.generation);
+  const errA = useApp((s) => s.slots.A.loadError);
+  const errB = useApp((s) => s.slots.B.loadError);
   const [tick, setTick] = useState(0);
   const [state, setState] = useState<Omit<HubCacheView, 'remove'>>(() => ({
     status: browserCaches() ? 'loading' : 'unavailable', files: [], error: null,

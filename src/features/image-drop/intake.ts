@@ -1,6 +1,6 @@
 // Files out of drop and paste events (pure enough to test with plain objects), and where they go:
 // checkpoint files to the checkpoint loader, everything else to the pictures.
-import { isCheckpointName, isConfigName } from '../../store/modelSlice';
+import { isCheckpointName, isConfigName } from '../../store/slot';
 
 export interface FileLike { name: string; type: string; size: number }
 
@@ -47,13 +47,13 @@ export function routeFiles<T extends { name: string }>(files: readonly T[]): { i
 /** What the store does with dropped, pasted or picked files. */
 export interface FileSink {
   addFiles(files: { name: string; blob: Blob }[]): Promise<void>;
-  loadCheckpointFiles(files: { name: string; blob: Blob }[]): Promise<boolean>;
+  slotApi: { A: { loadFiles(files: { name: string; blob: Blob }[]): Promise<boolean> } };
 }
 
 /** Sends files where they belong; returns what went where. */
 export function intakeFiles(sink: FileSink, files: { name: string; blob: Blob }[]): { images: number; checkpoint: number } {
   const { images, checkpoint } = routeFiles(files);
   if (images.length) void sink.addFiles(images);
-  if (checkpoint.length) void sink.loadCheckpointFiles(checkpoint);
+  if (checkpoint.length) void sink.slotApi.A.loadFiles(checkpoint);
   return { images: images.length, checkpoint: checkpoint.length };
 }

@@ -37,8 +37,8 @@ function SeedInput({ id, seed, onCommit }: { id: string; seed: number; onCommit:
 
 export function MaskControls() {
   const settings = useApp((s) => s.settings);
-  const info = useApp((s) => s.model.info);
-  const compareNormPix = useApp((s) => !!s.compare.info?.normPixLoss);
+  const info = useApp((s) => s.slots.A.info);
+  const compareNormPix = useApp((s) => !!s.slots.B.info?.normPixLoss);
   const actions = useAppStore().getState();
   const ids = { ratio: useId(), pattern: useId(), style: useId(), resize: useId(), stats: useId(), seed: useId() };
   const painted = settings.pattern === 'painted';

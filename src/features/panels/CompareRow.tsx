@@ -1,61 +1,36 @@
 // Checkpoint B's take on one picture, under A's panels: its masked input, reconstruction,
 // reconstruction + visible, and its figures; says whether the two hid the same patches.
-import { useMemo } from 'react';
-import { maskedPanel } from '../../shared/panels';
-import { sameMask } from '../../store/compareSlice';
 import { useApp } from '../../store/react';
+import { sameMask } from '../../store/masks';
 import type { ImageEntry } from '../../store/types';
 import { formatParams } from '../checkpoint/format';
-import { Metrics } from '../metrics/Metrics';
 import { formatMs } from '../metrics/format';
-import { errorHeatmap } from './heatmap';
-import { Panel } from './Panel';
-import { PixelCanvas } from './PixelCanvas';
-
-const gridOf = (maskLength: number) => Math.round(Math.sqrt(maskLength));
+import { SlotFigures, SlotPanels, useSlotView } from './SlotPanels';
 
 export function CompareRow({ entry }: { entry: ImageEntry }) {
-  const row = useApp((s) => s.compare.rows[entry.key]);
-  const checkpoint = useApp((s) => s.compare.checkpoint);
-  const info = useApp((s) => s.compare.info);
-  const aInfo = useApp((s) => s.model.info);
-  const phase = useApp((s) => s.compare.phase);
-  const settings = useApp((s) => s.settings);
+  const checkpoint = useApp((s) => s.slots.B.checkpoint);
+  const aInfo = useApp((s) => s.slots.A.info);
+  const phase = useApp((s) => s.slots.B.phase);
+  const a = useSlotView('A', entry);
+  const { info, row, settings, grid, mask } = useSlotView('B', entry);
   const result = row?.result ?? null;
 
-  const masked = useMemo(() => {
-    if (!result) return null;
-    const s = result.input.width;
-    return { width: s, height: s, data: maskedPanel(result.input.data, s, s / gridOf(result.recon.mask.length), result.recon.mask, settings.maskStyle) };
-  }, [result, settings.maskStyle]);
-  const heat = useMemo(() => {
-    if (!settings.heatmap || !result) return null;
-    const { width, height } = result.recon.reconstruction;
-    return { width, height, data: errorHeatmap(result.recon.errorMap, width, height) };
-  }, [settings.heatmap, result]);
-
-  if (!info || !checkpoint) return null;
-  const size = result?.input.width ?? info.imgSize;
-  const grid = info.imgSize / info.patchSize;
-  const numPatches = result ? result.recon.mask.length : grid * grid;
-  const gridOverlay = settings.grid ? gridOf(numPatches) : null;
+  if (!info || !checkpoint || grid === null) return null;
   const waiting = row?.error ? 'failed' : phase === 'loading' ? 'loading B…' : 'reconstructing…';
 
-  const aMask = entry.result?.recon.mask;
-  const bMask = result?.recon.mask;
   const aGrid = aInfo ? aInfo.imgSize / aInfo.patchSize : null;
   const gridsDiffer = aGrid !== null && aGrid !== grid;
-  const same = sameMask(aMask, bMask);
+  const same = sameMask(a.mask, mask);
   let maskNote: string;
   if (gridsDiffer) {
     maskNote = `The masks differ: B cuts the picture into ${grid}×${grid} patches of ${info.patchSize} px (at ${info.imgSize} px), A into ${aGrid}×${aGrid} of ${aInfo!.patchSize} px; B's mask comes from the same pattern, ratio and seed${settings.pattern === 'painted' ? ' (the painting, carried over to its grid)' : ''}.`;
   } else if (aInfo && aInfo.imgSize !== info.imgSize) {
     maskNote = `Same patches hidden, but B sees the picture at ${info.imgSize} px (A at ${aInfo.imgSize} px).`;
-  } else maskNote = aMask && bMask ? (same ? 'Same mask as A.' : 'The masks differ (A or B is still catching up).') : 'Same pattern, ratio and seed as A.';
+  } else maskNote = same ? 'Same mask as A.' : 'Same pattern, ratio and seed as A.';
 
   return (
     <section className={`compare-row ${row?.pending ? 'is-pending' : ''}`} data-testid="compare-row" data-key={entry.key}
-      data-pending={row?.pending ? 'true' : 'false'} data-same-mask={aMask && bMask ? String(same) : ''} data-masks-differ={gridsDiffer ? 'true' : 'false'}
+      data-pending={row?.pending ? 'true' : 'false'} data-same-mask={a.mask && mask ? String(same) : ''} data-masks-differ={gridsDiffer ? 'true' : 'false'}
       data-result-ratio={result?.ratioPct ?? ''} data-result-seed={result?.seed ?? ''} data-result-pattern={result?.pattern ?? ''}
       aria-label={`Checkpoint B: ${checkpoint.label}`} aria-busy={row?.pending ?? false}>
       <div className="compare-info">
@@ -67,15 +42,9 @@ export function CompareRow({ entry }: { entry: ImageEntry }) {
         <span className="muted compare-meta">{formatParams(info.parameters)} params · patch {info.patchSize} px{result && <> · {formatMs(result.recon.timings.totalMs)}</>}</span>
         <span className={`compare-mask-note ${gridsDiffer ? 'is-different' : ''}`} data-testid="compare-mask-note">{maskNote}</span>
         {row?.error && <p className="row-warning" role="alert" data-testid="compare-error-row">B failed: {row.error}</p>}
-        <Metrics metrics={result?.recon.metrics ?? null} numPatches={numPatches} />
+        <SlotFigures slot="B" entry={entry} />
       </div>
-      <Panel testId="compare-panel-masked" title="B: masked input" label="Masked input, as B sees it" pixels={masked} size={size}
-        grid={gridOverlay} placeholder={waiting} />
-      <Panel testId="compare-panel-reconstruction" title="B: reconstruction" label="B's reconstruction of every patch"
-        pixels={result?.recon.reconstruction ?? null} size={size} grid={gridOverlay} placeholder={waiting}
-        overlay={heat && <PixelCanvas pixels={heat} fallbackSize={size} className="panel-overlay" aria-hidden="true" />} />
-      <Panel testId="compare-panel-pasted" title="B: reconstruction + visible" label="Visible patches with B's reconstruction pasted into the hidden ones"
-        pixels={result?.recon.pasted ?? null} size={size} grid={gridOverlay} placeholder={waiting} />
+      <SlotPanels slot="B" entry={entry} waiting={waiting} />
     </section>
   );
 }

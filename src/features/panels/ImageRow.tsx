@@ -1,21 +1,18 @@
 // One picture: its four panels (original, masked, reconstruction, reconstruction + visible),
 // its figures, its buttons, and its sweep strip.
-import { memo, useMemo, useState } from 'react';
+import { memo, useState } from 'react';
+import { countMasked } from '../../shared/masking';
 import { maskedPanel } from '../../shared/panels';
-import { DEFAULT_IMG_SIZE } from '../../store/createAppStore';
 import { useApp, useAppStore } from '../../store/react';
 import type { ImageEntry } from '../../store/types';
-import { Metrics } from '../metrics/Metrics';
 import { formatMs } from '../metrics/format';
-import { maskedCount } from '../mask-controls/paint';
 import { useKeyboardPaint, usePaintStroke } from '../mask-controls/usePaintStroke';
 import { SweepStrip } from '../sweep/SweepStrip';
 import { CompareRow } from './CompareRow';
 import { compositePanels, downloadName } from './compose';
 import { compositeToPng, saveBlob } from './download';
-import { errorHeatmap } from './heatmap';
 import { Panel } from './Panel';
-import { PixelCanvas } from './PixelCanvas';
+import { SlotFigures, SlotPanels, useSlotView } from './SlotPanels';
 import { useVisibility } from './useVisibility';
 
 function ErrorRow({ entry }: { entry: ImageEntry }) {
@@ -33,51 +30,32 @@ function ErrorRow({ entry }: { entry: ImageEntry }) {
   );
 }
 
-/** Patch size of a result, from its mask (robust to a checkpoint change in flight). */
-const patchOf = (size: number, maskLength: number) => size / Math.round(Math.sqrt(maskLength));
-
 function ReadyRow({ entry }: { entry: ImageEntry }) {
   const store = useAppStore();
   const settings = useApp((s) => s.settings);
-  const info = useApp((s) => s.model.info);
-  const phase = useApp((s) => s.model.phase);
-  const comparing = useApp((s) => s.compare.info !== null && s.compare.phase !== 'off');
-  const aLabel = useApp((s) => s.model.checkpoint?.label ?? null);
+  const phase = useApp((s) => s.slots.A.phase);
+  const comparing = useApp((s) => s.slots.B.info !== null && s.slots.B.phase !== 'off');
+  const aLabel = useApp((s) => s.slots.A.checkpoint?.label ?? null);
+  const row = useApp((s) => s.slots.A.rows[entry.key]);
   const ref = useVisibility<HTMLElement>(entry.key);
   const [saving, setSaving] = useState(false);
+  const { size, grid, mask } = useSlotView('A', entry);
 
-  const { result, fitted, paintedMask } = entry;
-  const size = fitted?.width ?? info?.imgSize ?? DEFAULT_IMG_SIZE;
-  const patch = info?.patchSize ?? 16;
-  const grid = size / patch;
-  const painting = settings.pattern === 'painted' && !!fitted && !!paintedMask && paintedMask.length === grid * grid;
+  const result = row?.result ?? null;
+  const pending = row?.pending ?? false;
+  const { fitted, paintedMask } = entry;
+  const painting = settings.pattern === 'painted' && !!fitted && grid !== null && !!paintedMask && paintedMask.length === grid * grid;
   const paint = usePaintStroke(entry.key, painting ? grid : null);
   const keys = useKeyboardPaint(entry.key, painting ? grid : null);
-
-  const masked = useMemo(() => {
-    if (painting) return { width: size, height: size, data: maskedPanel(fitted!.data, size, patch, paintedMask!, settings.maskStyle) };
-    if (!result) return null;
-    const s = result.input.width;
-    return { width: s, height: s, data: maskedPanel(result.input.data, s, patchOf(s, result.recon.mask.length), result.recon.mask, settings.maskStyle) };
-  }, [painting, fitted, size, patch, paintedMask, result, settings.maskStyle]);
-
-  const heat = useMemo(() => {
-    if (!settings.heatmap || !result) return null;
-    const { width, height } = result.recon.reconstruction;
-    return { width, height, data: errorHeatmap(result.recon.errorMap, width, height) };
-  }, [settings.heatmap, result]);
-
-  const numPatches = result ? result.recon.mask.length : grid * grid;
-  const shownMasked = painting ? maskedCount(paintedMask!) : result?.recon.metrics.maskedCount;
   const gridOverlay = settings.grid ? grid : null;
   const waiting = phase === 'error' ? 'model unavailable' : entry.status === 'decoding' ? 'decoding…' : 'reconstructing…';
 
   const download = async () => {
-    if (!result || !masked) return;
+    if (!result) return;
     setSaving(true);
     try {
       const s = result.input.width;
-      const maskedForResult = maskedPanel(result.input.data, s, patchOf(s, result.recon.mask.length), result.recon.mask, settings.maskStyle);
+      const maskedForResult = maskedPanel(result.input.data, s, s / Math.round(Math.sqrt(result.mask.length)), result.mask, settings.maskStyle);
       const c = compositePanels([result.input.data, maskedForResult, result.recon.reconstruction.data, result.recon.pasted.data], s);
       saveBlob(await compositeToPng(c), downloadName(entry.name, result));
     } catch (e) {
@@ -90,10 +68,11 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
   const src = entry.sourceSize;
   return (
     <article
-      ref={ref} className={`row ${entry.pending ? 'is-pending' : ''}`} data-testid="image-row" data-key={entry.key}
-      data-status={entry.status} data-pending={entry.pending ? 'true' : 'false'}
+      ref={ref} className={`row ${pending ? 'is-pending' : ''}`} data-testid="image-row" data-key={entry.key}
+      data-status={entry.status} data-pending={pending ? 'true' : 'false'}
       data-result-ratio={result?.ratioPct ?? ''} data-result-seed={result?.seed ?? ''} data-result-pattern={result?.pattern ?? ''}
-      aria-busy={entry.pending || entry.status === 'decoding'}
+      data-masked={mask ? countMasked(mask) : ''}
+      aria-busy={pending || entry.status === 'decoding'}
     >
       <header className="row-head">
         <div className="row-title">
@@ -101,7 +80,7 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
           <span className="row-meta">
             {src ? `${src.width} × ${src.height} px → ${size} px ${settings.resize === 'crop' ? 'centre crop' : 'squashed'}` : 'decoding…'}
             {result && <> · {formatMs(result.recon.timings.totalMs)}</>}
-            {entry.pending && <span className="spinner" role="status" aria-label="reconstructing" />}
+            {pending && <span className="spinner" role="status" aria-label="reconstructing" />}
           </span>
         </div>
         <div className="row-actions">
@@ -114,7 +93,7 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
         </div>
       </header>
 
-      {entry.reconError && <p className="row-warning" role="alert" data-testid="recon-error">Reconstruction failed: {entry.reconError}</p>}
+      {row?.error && <p className="row-warning" role="alert" data-testid="recon-error">Reconstruction failed: {row.error}</p>}
 
       {comparing && (
         <p className="compare-a-label" data-testid="compare-a-label">
@@ -125,27 +104,19 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
       <div className="panels">
         <Panel testId="panel-original" title="Original" label={`${entry.name}, as the model sees it`} pixels={fitted} size={size}
           grid={gridOverlay} placeholder="decoding…" />
-        <Panel testId="panel-masked" className={painting ? 'is-paintable' : ''}
-          title={<>Masked{shownMasked !== undefined && <span className="panel-note"> · {shownMasked} of {numPatches} hidden</span>}</>}
-          label={painting ? 'Masked input; click or drag to hide or reveal patches' : 'Masked input'}
-          pixels={masked} size={size} grid={gridOverlay} placeholder={waiting}
-          frameProps={painting ? {
+        <SlotPanels slot="A" entry={entry} waiting={waiting} maskedClassName={painting ? 'is-paintable' : ''}
+          maskedFrame={painting ? {
             ...paint, onKeyDown: keys.onKeyDown, tabIndex: 0, role: 'application',
             'aria-label': 'Paint the mask: arrow keys move, Space hides or reveals a patch',
             title: 'Click or drag to hide or reveal patches',
           } : undefined}
-          overlay={painting && <div className="paint-cursor" aria-hidden="true" style={{
+          maskedOverlay={painting && grid !== null && <div className="paint-cursor" aria-hidden="true" style={{
             left: `${((keys.cursor % grid) / grid) * 100}%`, top: `${(Math.floor(keys.cursor / grid) / grid) * 100}%`,
             width: `${100 / grid}%`, height: `${100 / grid}%`,
           }} />} />
-        <Panel testId="panel-reconstruction" title="Reconstruction" label="The model's reconstruction of every patch"
-          pixels={result?.recon.reconstruction ?? null} size={size} grid={gridOverlay} placeholder={waiting}
-          overlay={heat && <PixelCanvas pixels={heat} fallbackSize={size} className="panel-overlay" data-testid="heatmap-overlay" aria-hidden="true" />} />
-        <Panel testId="panel-pasted" title="Reconstruction + visible" label="Visible patches with the reconstruction pasted into the hidden ones"
-          pixels={result?.recon.pasted ?? null} size={size} grid={gridOverlay} placeholder={waiting} />
       </div>
 
-      <Metrics metrics={result?.recon.metrics ?? null} numPatches={numPatches} />
+      <SlotFigures slot="A" entry={entry} />
       {comparing && <CompareRow entry={entry} />}
       {entry.sweep && <SweepStrip imageKey={entry.key} sweep={entry.sweep} maskStyle={settings.maskStyle} />}
     </article>

@@ -14,11 +14,15 @@ export interface PanelProps {
   overlay?: ReactNode;
   className?: string;
   frameProps?: React.HTMLAttributes<HTMLDivElement>;
+  /** Mask ratio (percent) the pixels show, for tests and the browser benchmark ('' when painted or none). */
+  'data-mask-ratio'?: string;
+  /** Patches hidden in the pixels shown. */
+  'data-masked'?: number | string;
 }
 
-export function Panel({ testId, title, label, pixels, size, grid, placeholder, overlay, className, frameProps }: PanelProps) {
+export function Panel({ testId, title, label, pixels, size, grid, placeholder, overlay, className, frameProps, ...data }: PanelProps) {
   return (
-    <figure className={`panel ${className ?? ''}`}>
+    <figure className={`panel ${className ?? ''}`} {...data}>
       <div className="panel-frame" style={grid ? ({ '--grid': grid } as CSSProperties) : undefined} {...frameProps}>
         <PixelCanvas pixels={pixels} fallbackSize={size} data-testid={testId} role="img" aria-label={label} className="panel-canvas" />
         {overlay}

@@ -14,12 +14,12 @@ function SweepCell({ item, sweep, maskStyle }: { item: SweepItem; sweep: SweepSt
     const patch = size / Math.round(Math.sqrt(r.mask.length));
     return { width: size, height: size, data: maskedPanel(sweep.input.data, size, patch, r.mask, maskStyle) };
   }, [r, sweep.input, size, maskStyle]);
-  const psnr = r ? formatPsnr(r.metrics.psnr) : null;
+  const psnr = r ? formatPsnr(r.recon.metrics.psnr) : null;
   return (
     <li className="sweep-cell" data-testid="sweep-cell" data-ratio={item.ratioPct} data-drawn={r ? 'true' : 'false'}>
       <div className="sweep-pair">
         <PixelCanvas pixels={masked} fallbackSize={size} className="sweep-canvas" role="img" aria-label={`Masked at ${item.ratioPct} %`} />
-        <PixelCanvas pixels={r?.pasted ?? null} fallbackSize={size} className="sweep-canvas" role="img" aria-label={`Reconstruction at ${item.ratioPct} %`} />
+        <PixelCanvas pixels={r?.recon.pasted ?? null} fallbackSize={size} className="sweep-canvas" role="img" aria-label={`Reconstruction at ${item.ratioPct} %`} />
       </div>
       <div className="sweep-label">
         <strong>{item.ratioPct} %</strong>

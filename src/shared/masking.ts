@@ -1,8 +1,14 @@
-// Host-side masking plans. The reference's random_masking argsorts per-sample noise and keeps
-// the len_keep smallest; every mask pattern here is expressed the same way (as a noise/priority
-// vector), so raising the ratio with one seed only ever adds masked patches.
+// Masking, decided on the host (pure: no tf, no DOM), used alike by the page, the worker and the
+// command line. The reference's random_masking argsorts per-sample noise and keeps the len_keep
+// smallest; every mask pattern here is expressed the same way (as a noise/priority vector), so
+// raising the ratio with one seed only ever adds masked patches.
 
 import { mulberry32, seededNoise } from './prng';
+
+/** Largest mask seed: seeds are uint32 (mulberry32's state), the same for the page and the command line. */
+export const MAX_SEED = 2 ** 32 - 1;
+/** Largest mask ratio the page offers, in percent: at 100 % nothing is visible to the encoder. */
+export const MAX_RATIO_PCT = 95;
 
 /** The reference's `len_keep = int(L * (1 - mask_ratio))`, with the same float arithmetic. */
 export function lenKeepFor(numPatches: number, maskRatio: number): number {
@@ -101,13 +107,14 @@ export function patternNoise(pattern: SeededPattern, seed: number, grid: number)
 }
 
 /** Bayer ordered-dither threshold in [0, 1) for cell (r, c) of a 2^k matrix. */
-function bayer(r: number, c: number, levels: number): number {
+export function bayer(r: number, c: number, levels: number): number {
   let v = 0;
   for (let bit = levels - 1, i = 0; i < levels; i++, bit--) {
     const rb = (r >> i) & 1;
     const cb = (c >> i) & 1;
-    // Standard recursive Bayer index: 2x2 base [[0,2],[3,1]].
-    v |= ((rb ^ cb) | (rb << 1)) << (2 * bit);
+    // Standard recursive Bayer index, 2x2 base [[0,2],[3,1]]: the two highest thresholds sit on a
+    // diagonal, so the half kept at 50 % is a checkerboard (not every other row).
+    v |= (((rb ^ cb) << 1) | rb) << (2 * bit);
   }
   return v / 4 ** levels;
 }
@@ -164,4 +171,33 @@ function blockNoise(seed: number, grid: number): Float32Array {
   // Masked first = largest value, so the earliest-covered blocks get the largest priority.
   for (let i = 0; i < L; i++) out[i] = (step - covered[i]) + jitter[i] * 0.5;
   return out;
+}
+
+/** Every mask pattern (seeded ones and a painted mask). */
+export type MaskPattern = SeededPattern | 'painted';
+
+/** How the masked patches are chosen: from a seed and a ratio, or painted (1 = masked, patch order). */
+export type MaskSpec =
+  | { pattern: SeededPattern; maskRatio: number; seed: number }
+  | { pattern: 'painted'; mask: ArrayLike<number | boolean> };
+
+/** The single-image masking plan for a spec on a `grid x grid` patch grid. */
+export function planFor(spec: MaskSpec, grid: number): MaskPlan {
+  if (spec.pattern === 'painted') {
+    if (spec.mask.length !== grid * grid) throw new RangeError(`painted mask has ${spec.mask.length} entries, expected ${grid * grid}`);
+    return planFromMask(spec.mask, 1);
+  }
+  return planFromNoise(patternNoise(spec.pattern, spec.seed, grid), 1, spec.maskRatio);
+}
+
+/** The mask `[L]` (1 = masked, patch order) a spec gives on a `grid x grid` patch grid. */
+export function maskFor(spec: MaskSpec, grid: number): Uint8Array {
+  return Uint8Array.from(planFor(spec, grid).mask);
+}
+
+/** Number of masked patches in a mask. */
+export function countMasked(mask: ArrayLike<number | boolean>): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) n++;
+  return n;
 }
