@@ -8,6 +8,7 @@ import { CheckpointError } from '../src/checkpoints/types';
 import { DEFAULT_HF_ENDPOINT, downloadBytes, fetchHubCheckpoint, hubFileUrl, parseHubRef } from '../src/checkpoints/hub';
 import { ConfigError, Mae, reconstructImage, type SeededPattern } from '../src/model';
 import { ParamError } from '../src/model/weights';
+import { MAX_SEED } from '../src/shared/masking';
 import { maskedPanel, sideBySide, type MaskStyle } from '../src/shared/panels';
 import { useBackend, type NodeBackend } from './lib/backend';
 import { decodeImage, encodePng, fitToSquare, ImageError, type FitMode } from './lib/image';
@@ -111,7 +112,7 @@ async function reconstruct(argv: string[]): Promise<void> {
   });
   if (!values.image) throw new UsageError('--image is required');
   const maskRatio = numberArg('mask-ratio', values['mask-ratio'], 0.75, (n) => n >= 0 && n <= 1, 'a number from 0 to 1');
-  const seed = numberArg('seed', values.seed, 0, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'an integer from 0 to 4294967295');
+  const seed = numberArg('seed', values.seed, 0, (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED, `an integer from 0 to ${MAX_SEED}`);
   const pattern = oneOf<SeededPattern>('pattern', values.pattern, ['random', 'block', 'grid'], 'random');
   const fit = oneOf<FitMode>('resize', values.resize, ['crop', 'squash'], 'crop');
   const style = oneOf<MaskStyle>('mask-style', values['mask-style'], ['grey', 'checker'], 'grey');

@@ -10,6 +10,8 @@ import { idbPersistence, memoryPersistence } from '../store/persistence';
 import { StoreProvider } from '../store/react';
 import { parseUrlCheckpoints } from '../store/checkpointRef';
 import { parseUrlSettings } from '../store/settings';
+import { parseUrlImages } from '../store/linkImages';
+import { fetchSampleByName, FIRST_SAMPLE } from '../features/image-drop/samples';
 import { App } from './App';
 import { syncUrl } from './urlSync';
 import './styles.css';
@@ -21,6 +23,9 @@ const store = createAppStore({
   persistence: typeof indexedDB !== 'undefined' ? idbPersistence() : memoryPersistence(),
   urlSettings: parseUrlSettings(window.location.search),
   urlCheckpoints: parseUrlCheckpoints(window.location.search),
+  urlImages: parseUrlImages(window.location.search),
+  fetchSample: (file) => fetchSampleByName(file),
+  firstSample: FIRST_SAMPLE,
   // Checkpoint B (compare) runs in a second worker, made only when the visitor compares.
   createCompareClient: () => createModelClient(),
   storage: typeof navigator !== 'undefined' && 'storage' in navigator && typeof navigator.storage?.persist === 'function' ? navigator.storage : null,

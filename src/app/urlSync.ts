@@ -2,6 +2,7 @@
 // history.replaceState on change, at most every `intervalMs` (browsers throttle replaceState; a
 // slider drag would hit the limit).
 import { serializeUrlCheckpoints } from '../store/checkpointRef';
+import { linkedImagesOf, serializeUrlImages } from '../store/linkImages';
 import { serializeSettings, type Settings } from '../store/settings';
 import type { AppState, AppStore } from '../store/types';
 
@@ -13,9 +14,11 @@ export interface UrlCheckpoints {
 
 export const checkpointsOf = (s: Pick<AppState, 'slots'>): UrlCheckpoints => ({ ckpt: s.slots.A.ref, compare: s.slots.B.ref });
 
-export function urlFor(settings: Settings, loc: Pick<Location, 'pathname' | 'search' | 'hash'>, refs?: UrlCheckpoints): string {
+export function urlFor(settings: Settings, loc: Pick<Location, 'pathname' | 'search' | 'hash'>, refs?: UrlCheckpoints,
+  images?: { img: string; paint: string | null }): string {
   let search = serializeSettings(settings, loc.search);
   if (refs) search = serializeUrlCheckpoints(refs, search);
+  if (images) search = serializeUrlImages(images, search);
   return `${loc.pathname}${search}${loc.hash}`;
 }
 
@@ -25,7 +28,7 @@ export function syncUrl(store: AppStore, win: Window = window, intervalMs = 250)
   const write = () => {
     timer = null;
     const s = store.getState();
-    const url = urlFor(s.settings, win.location, checkpointsOf(s));
+    const url = urlFor(s.settings, win.location, checkpointsOf(s), linkedImagesOf(s));
     const current = `${win.location.pathname}${win.location.search}${win.location.hash}`;
     if (url === current) return;
     try {
@@ -37,7 +40,8 @@ export function syncUrl(store: AppStore, win: Window = window, intervalMs = 250)
   };
   write();
   const unsubscribe = store.subscribe((s) => {
-    if (s.settings === last.settings && s.slots.A.ref === last.slots.A.ref && s.slots.B.ref === last.slots.B.ref) return;
+    if (s.settings === last.settings && s.slots.A.ref === last.slots.A.ref && s.slots.B.ref === last.slots.B.ref
+      && s.order === last.order && s.entries === last.entries) return;
     last = s;
     timer ??= setTimeout(write, intervalMs);
   });

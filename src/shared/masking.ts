@@ -201,3 +201,32 @@ export function countMasked(mask: ArrayLike<number | boolean>): number {
   for (let i = 0; i < mask.length; i++) if (mask[i]) n++;
   return n;
 }
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** A mask (1 = masked) as URL-safe text: its bits packed six to a base64url character, patch order. */
+export function encodeMaskBits(mask: ArrayLike<number | boolean>): string {
+  let out = '';
+  for (let i = 0; i < mask.length; i += 6) {
+    let v = 0;
+    for (let j = 0; j < 6; j++) v = (v << 1) | (i + j < mask.length && mask[i + j] ? 1 : 0);
+    out += B64URL[v];
+  }
+  return out;
+}
+
+/** The mask of `numPatches` entries that `encodeMaskBits` wrote; null when `text` is not one. */
+export function decodeMaskBits(text: string, numPatches: number): Uint8Array | null {
+  if (text.length !== Math.ceil(numPatches / 6)) return null;
+  const out = new Uint8Array(numPatches);
+  for (let c = 0; c < text.length; c++) {
+    const v = B64URL.indexOf(text[c]);
+    if (v < 0) return null;
+    for (let j = 0; j < 6; j++) {
+      const i = c * 6 + j;
+      if (i < numPatches) out[i] = (v >> (5 - j)) & 1;
+      else if ((v >> (5 - j)) & 1) return null;
+    }
+  }
+  return out;
+}

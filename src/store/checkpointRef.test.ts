@@ -4,7 +4,7 @@ import {
   canonicalRef, formatRef, parseHubInput, parseRef, parseUrlCheckpoints, refForSource, serializeUrlCheckpoints, sourceForRef,
   type CheckpointRef,
 } from './checkpointRef';
-import { DEFAULT_SOURCE, FALLBACK_SOURCE } from './modelSlice';
+import { DEFAULT_SOURCE, FALLBACK_SOURCE } from './sessionSlice';
 import { DEFAULT_SETTINGS, parseUrlSettings, serializeSettings } from './settings';
 
 describe('hub repository input', () => {

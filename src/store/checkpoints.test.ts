@@ -21,10 +21,11 @@ class ManualClient extends FakeClient {
     this.loads.push(source);
     if (this.instant.has(source.kind)) {
       if (this.failAllLoads || (this.failUrlLoad && source.kind === 'url')) throw new Error('HTTP 404 for config.json');
+      this.running = this.info;
       return { label: source.label, info: this.info, notes: [] };
     }
     return new Promise((resolve, reject) => {
-      this.pendingLoads.push({ source, resolve: (info = this.info) => resolve({ label: source.label, info, notes: [] }), reject });
+      this.pendingLoads.push({ source, resolve: (info = this.info) => (this.running = info, resolve({ label: source.label, info, notes: [] })), reject });
     });
   }
   override cancelLoad(): void {
@@ -150,6 +151,7 @@ describe('checkpoint from the link', () => {
     expect(get().slots.A.pendingDownload).not.toBeNull();
     const p = get().slotApi.A.load(hub('org/other'));
     expect(get().slots.A.pendingDownload).toBeNull();
+    await flush();
     client.pendingLoads.shift()!.resolve();
     expect(await p).toBe(true);
   });
@@ -186,6 +188,7 @@ describe('loading another checkpoint', () => {
     const before = client.calls.length;
     get().setSeed(3);
     expect(client.calls.length).toBe(before + 1);
+    await flush();
     client.pendingLoads.shift()!.resolve(BIG_INFO);
     expect(await loading).toBe(true);
     expect(get().slots.A).toMatchObject({ loading: null, progress: null, ref: 'hf:facebook/vit-mae-base', info: BIG_INFO });
@@ -203,6 +206,7 @@ describe('loading another checkpoint', () => {
     ];
     for (const [msg, kind] of failures) {
       const p = get().slotApi.A.load(hub('org/x'));
+      await flush();
       client.pendingLoads.shift()!.reject(new Error(msg));
       expect(await p).toBe(false);
       expect(get().slots.A).toMatchObject({ phase: 'ready', ref: 'bundled', checkpoint: before.checkpoint, info: before.info, generation: before.generation, loading: null });
@@ -227,11 +231,13 @@ describe('loading another checkpoint', () => {
     ];
     for (const [error, kind] of failures) {
       const p = get().slotApi.A.load(hub('org/x'));
+      await flush();
       client.pendingLoads.shift()!.reject(error);
       expect(await p).toBe(false);
       expect(get().slots.A.loadError, error.code).toMatchObject({ kind, message: error.message });
     }
     const p = get().slotApi.A.load(hub('org/x'));
+    await flush();
     client.pendingLoads.shift()!.reject(new LoadError('cancelled', 'cancelled'));
     await p;
     expect(get().slots.A.loadError).toMatchObject({ kind: 'cancelled' });
@@ -242,6 +248,7 @@ describe('loading another checkpoint', () => {
     await get().boot();
     const notices = get().notices.length;
     const p = get().slotApi.A.load(hub('facebook/vit-mae-huge'));
+    await flush();
     get().slotApi.A.cancelLoad();
     expect(client.cancels).toBe(1);
     expect(await p).toBe(false);
@@ -257,6 +264,7 @@ describe('loading another checkpoint', () => {
     const { get, client } = setup();
     await get().boot();
     const p = get().slotApi.A.load(hub('org/x', 'main', 'https://wrong.example'));
+    await flush();
     client.pendingLoads.shift()!.reject(new Error('network error fetching https://wrong.example/org/x: Failed to fetch'));
     await p;
     get().setHfEndpoint('http://127.0.0.1:8000/');
@@ -269,11 +277,14 @@ describe('loading another checkpoint', () => {
     const { get, client } = setup();
     await get().boot();
     const first = get().slotApi.A.load(hub('org/one'));
+    await flush();
+    expect(client.pendingLoads.map((l) => l.source)).toMatchObject([{ repo: 'org/one' }]);
     const second = get().slotApi.A.load(hub('org/two'));
     expect(client.cancels).toBe(1);
     expect(await first).toBe(false);
     expect(get().slots.A.loadError).toBeNull();
     expect(get().slots.A.loading?.ref).toBe('hf:org/two');
+    await flush();
     client.pendingLoads.shift()!.resolve();
     expect(await second).toBe(true);
     expect(get().slots.A.ref).toBe('hf:org/two');
@@ -290,7 +301,10 @@ describe('loading another checkpoint', () => {
     expect(src.kind).toBe('files');
     if (src.kind !== 'files') return;
     expect(src.label).toBe('model.safetensors');
-    expect(src.files.map((f) => [f.name, f.bytes.byteLength])).toEqual([['model.safetensors', 3], ['config.json', 2]]);
+    expect(src.files.map((f) => [f.name, f.blob.size])).toEqual([['model.safetensors', 3], ['config.json', 2]]);
+    // The visitor's Blobs themselves go to the worker: no bytes are read or kept on the page.
+    expect(src.files[0].blob).toBe(weights.blob);
+    expect(src.files[1].blob).toBe(config.blob);
     expect(get().slots.A).toMatchObject({ ref: 'file:model.safetensors', checkpoint: { kind: 'files' } });
 
     const n = client.loads.length;
@@ -310,6 +324,23 @@ describe('loading another checkpoint', () => {
   });
 });
 
+describe('cancelling before the worker has the load', () => {
+  it('[store bug: slot.ts cancelLoad/runLoad] a cancel while B\'s worker is still starting stops that load', async () => {
+    // B's first load starts its worker first (seconds, in a browser), and the picker shows the
+    // load with its Cancel button meanwhile; a click then must not be lost.
+    const b = new ManualClient();
+    const { get } = setup({ createCompareClient: () => b });
+    await get().boot();
+    void get().slotApi.B.load(hub('facebook/vit-mae-large'));
+    expect(get().slots.B.loading).toMatchObject({ ref: 'hf:facebook/vit-mae-large' });
+    get().slotApi.B.cancelLoad();
+    await flush();
+    // The download either never starts or is cancelled: none is left running.
+    expect(b.pendingLoads).toEqual([]);
+    expect(get().slots.B.loading).toBeNull();
+  });
+});
+
 describe('keeping hub downloads', () => {
   it('asks the browser once, after the first hub download, and shows the answer', async () => {
     let asked = 0;
@@ -320,12 +351,14 @@ describe('keeping hub downloads', () => {
     expect(get().storagePersisted).toBe(false);
     expect(asked).toBe(0);
     const p = get().slotApi.A.load(hub('org/a'));
+    await flush();
     client.pendingLoads.shift()!.resolve();
     await p;
     await flush();
     expect(asked).toBe(1);
     expect(get().storagePersisted).toBe(true);
     const q = get().slotApi.A.load(hub('org/b'));
+    await flush();
     client.pendingLoads.shift()!.resolve();
     await q;
     await flush();

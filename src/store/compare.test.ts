@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckpointSource, ModelInfo } from '../protocol/messages';
 import { FakeClient, FakeDecoder, file, flush, TINY_INFO } from '../../tests/unit/fakes';
-import { resampleMask, sameMask } from './compareSlice';
+import { countMasked, lenKeepFor } from '../shared/masking';
+import { resampleMask, sameMask, seededMask } from './masks';
 import { createAppStore } from './createAppStore';
 import { memoryPersistence } from './persistence';
 import type { AppDeps } from './types';
@@ -37,7 +38,10 @@ function setup(over: Partial<AppDeps> & { b?: CountingClient } = {}) {
 
 const RANDOM: CheckpointSource = { kind: 'random', label: 'random B' };
 /** The mask half of a request. */
-const maskOf = (p: ReconstructParams) => ({ maskRatio: p.maskRatio, seed: p.seed, pattern: p.pattern, normPixStats: p.normPixStats, paintedMask: p.paintedMask && Array.from(p.paintedMask) });
+const maskOf = (p: ReconstructParams) => ({ mask: Array.from(p.mask), normPixStats: p.normPixStats });
+/** A's patch grid (TINY_INFO: 4 x 4) and B's when it differs (OTHER_GRID: 8 x 8). */
+const GRID_A = TINY_INFO.imgSize / TINY_INFO.patchSize;
+const GRID_B = OTHER_GRID.imgSize / OTHER_GRID.patchSize;
 
 async function ready(s: ReturnType<typeof setup>, images = ['a.png', 'b.png']) {
   await s.get().boot();
@@ -70,7 +74,10 @@ describe('compare slice', () => {
         const lastA = s.a.callsFor(key).at(-1)!.params;
         const lastB = s.b.callsFor(key).at(-1)!.params;
         expect(maskOf(lastB)).toEqual(maskOf(lastA));
-        expect(lastB.image).toBe(lastA.image);
+        expect(sameMask(lastB.mask, lastA.mask)).toBe(true);
+        // The same fitted pixels, in both workers.
+        expect(s.b.images.get(key)).toBe(s.a.images.get(key));
+        expect(s.b.images.get(key)).toBe(s.get().entries[key].fitted);
       }
     };
     check();
@@ -88,13 +95,14 @@ describe('compare slice', () => {
     painted[0] = painted[0] ? 0 : 1;
     s.get().setPaintedMask(k, painted);
     check();
-    expect(Array.from(s.b.callsFor(k).at(-1)!.params.paintedMask!)).toEqual(Array.from(painted));
+    expect(Array.from(s.b.callsFor(k).at(-1)!.params.mask)).toEqual(Array.from(painted));
     await flush();
     // Results are kept per picture, with what produced them.
     const row = s.get().slots.B.rows[k];
     expect(row.pending).toBe(false);
     expect(row.result?.pattern).toBe('painted');
-    expect(sameMask(row.result!.recon.mask, s.get().entries[k].result!.recon.mask)).toBe(true);
+    expect(sameMask(row.result!.mask, s.get().slots.A.rows[k].result!.mask)).toBe(true);
+    expect(sameMask(row.result!.mask, painted)).toBe(true);
   });
 
   it('does not ask B again when nothing relevant changed, and skips pictures out of view', async () => {
@@ -110,10 +118,11 @@ describe('compare slice', () => {
     const [a, b] = s.get().order;
     s.get().setVisible(b, false);
     s.get().setSeed(9);
-    expect(s.b.callsFor(a).at(-1)!.params.seed).toBe(9);
-    expect(s.b.callsFor(b).at(-1)!.params.seed).toBe(0);
+    const seed = (n: number) => Array.from(seededMask({ pattern: 'random', ratioPct: 75, seed: n }, GRID_A));
+    expect(Array.from(s.b.callsFor(a).at(-1)!.params.mask)).toEqual(seed(9));
+    expect(Array.from(s.b.callsFor(b).at(-1)!.params.mask)).toEqual(seed(0));
     s.get().setVisible(b, true);
-    expect(s.b.callsFor(b).at(-1)!.params.seed).toBe(9);
+    expect(Array.from(s.b.callsFor(b).at(-1)!.params.mask)).toEqual(seed(9));
   });
 
   it('fits pictures to B’s own size and carries a painted mask to B’s grid when the grids differ', async () => {
@@ -124,15 +133,26 @@ describe('compare slice', () => {
     const [k] = s.get().order;
     expect(s.decoder.calls.map((c) => c.size)).toEqual([32, 64]);
     const req = s.b.callsFor(k).at(-1)!.params;
-    expect(req.image.width).toBe(64);
-    expect(maskOf({ ...req, paintedMask: undefined })).toEqual(maskOf({ ...s.a.callsFor(k).at(-1)!.params, paintedMask: undefined }));
-    expect(s.get().slots.B.rows[k].result?.recon.mask.length).toBe(64);
+    expect(s.b.images.get(k)!.width).toBe(64);
+    expect(s.a.images.get(k)!.width).toBe(32);
+    // Same seed, ratio and pattern, each on its own grid: as many patches hidden as the ratio says.
+    const { settings } = s.get();
+    expect(Array.from(req.mask)).toEqual(Array.from(seededMask(settings, GRID_B)));
+    expect(Array.from(s.a.callsFor(k).at(-1)!.params.mask)).toEqual(Array.from(seededMask(settings, GRID_A)));
+    expect(countMasked(req.mask)).toBe(64 - lenKeepFor(64, settings.ratioPct / 100));
+    expect(req.normPixStats).toBe(s.a.callsFor(k).at(-1)!.params.normPixStats);
+    expect(s.get().slots.B.rows[k].result?.mask.length).toBe(64);
 
     s.get().setPattern('painted');
     await flush();
-    const aMask = s.a.callsFor(k).at(-1)!.params.paintedMask!;
-    const bMask = s.b.callsFor(k).at(-1)!.params.paintedMask!;
+    const painted = Uint8Array.from(s.get().entries[k].paintedMask!);
+    painted[0] = painted[0] ? 0 : 1;
+    s.get().setPaintedMask(k, painted);
+    await flush();
+    const aMask = s.a.callsFor(k).at(-1)!.params.mask;
+    const bMask = s.b.callsFor(k).at(-1)!.params.mask;
     expect(aMask.length).toBe(16);
+    expect(Array.from(aMask)).toEqual(Array.from(painted));
     expect(Array.from(bMask)).toEqual(Array.from(resampleMask(aMask, 64)));
     // A new fit mode re-fits B's copy too.
     s.get().setResize('squash');
@@ -210,6 +230,32 @@ describe('compare slice', () => {
     expect(t.made()).toBe(0);
   });
 
+  it('on equal grids asks B under exactly A\'s mask, and sends each picture\'s pixels once', async () => {
+    const s = setup();
+    await ready(s);
+    await s.get().slotApi.B.load(RANDOM);
+    await flush();
+    const keys = s.get().order;
+    const settle = async () => {
+      await flush();
+      for (const key of keys) {
+        const a = s.get().slots.A.rows[key].result!;
+        const b = s.get().slots.B.rows[key].result!;
+        expect(Array.from(b.mask), key).toEqual(Array.from(a.mask));
+        expect(Array.from(b.mask), key).toEqual(Array.from(s.a.callsFor(key).at(-1)!.params.mask));
+        expect(b, key).toMatchObject({ ratioPct: a.ratioPct, seed: a.seed, pattern: a.pattern });
+      }
+    };
+    await settle();
+    for (const [ratio, seed, pattern] of [[10, 1, 'random'], [50, 2, 'block'], [90, 3, 'grid'], [60, 4, 'random']] as const) {
+      s.get().applySettings({ ratioPct: ratio, seed, pattern });
+      await settle();
+      for (const key of keys) expect(countMasked(s.get().slots.B.rows[key].result!.mask)).toBe(16 - lenKeepFor(16, ratio / 100));
+    }
+    expect(s.b.setImageCalls.slice().sort()).toEqual(keys.slice().sort());
+    expect(s.a.setImageCalls.slice().sort()).toEqual(keys.slice().sort());
+  });
+
   it('is unavailable without a second client', async () => {
     const s = setup({ createCompareClient: null });
     await ready(s, ['a.png']);
@@ -224,7 +270,7 @@ describe('masks across grids', () => {
     const m4 = Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     const m8 = resampleMask(m4, 64);
     expect(m8.length).toBe(64);
-    expect(m8.reduce((a, v) => a + v, 0)).toBe(8);
+    expect(countMasked(m8)).toBe(8);
     expect([m8[0], m8[1], m8[8], m8[9], m8[63], m8[2]]).toEqual([1, 1, 1, 1, 1, 0]);
     expect(Array.from(resampleMask(m8, 16))).toEqual(Array.from(m4));
     expect(sameMask(m4, Uint8Array.from(m4))).toBe(true);

@@ -13,9 +13,12 @@ export const sweepKey = (key: string, ratioPct: number): string => `${key}#sweep
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)) || 'unknown error';
 
-export function newEntry(key: string, name: string, blob: Blob, addedAt: number): ImageEntry {
-  return { key, name, blob, addedAt, status: 'decoding', error: null, fitted: null, sourceSize: null, paintedMask: null, sweep: null };
+export function newEntry(key: string, name: string, blob: Blob, addedAt: number, sample: string | null = null): ImageEntry {
+  return { key, name, blob, addedAt, status: 'decoding', error: null, fitted: null, sourceSize: null, paintedMask: null, sweep: null, sample };
 }
+
+/** What is kept of a picture in the browser. */
+const stored = (e: ImageEntry) => ({ key: e.key, name: e.name, blob: e.blob, addedAt: e.addedAt, sample: e.sample, paintedMask: e.paintedMask });
 
 /** Updates one entry if it still exists. */
 export function patchEntry(set: SetState, key: string, patch: Partial<ImageEntry> | ((e: ImageEntry) => Partial<ImageEntry>)): void {
@@ -32,8 +35,8 @@ export function requestAll(ctx: StoreContext, key: string): void {
   for (const id of SLOT_IDS) ctx.slots[id].request(key);
 }
 
-/** Decodes (or re-fits) one image; the newest decode of an image wins. */
-export async function decodeEntry(set: SetState, get: GetState, ctx: StoreContext, key: string): Promise<boolean> {
+/** Decodes (or re-fits) one image; the newest decode of an image wins. `decoded` runs before the row turns ready. */
+export async function decodeEntry(set: SetState, get: GetState, ctx: StoreContext, key: string, decoded?: () => void): Promise<boolean> {
   const e = get().entries[key];
   if (!e) return false;
   const token = ctx.nextToken();
@@ -52,6 +55,7 @@ export async function decodeEntry(set: SetState, get: GetState, ctx: StoreContex
     return false;
   }
   const { rgba, sourceWidth, sourceHeight } = res.image;
+  decoded?.();
   patchEntry(set, key, { status: 'ready', error: null, fitted: rgba, sourceSize: { width: sourceWidth, height: sourceHeight }, sweep: null });
   // A painting starts as the mask the row shows now.
   const n = ctx.numPatches();
@@ -74,39 +78,87 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
   entries: {},
   visibility: {},
 
-  async addFiles(files) {
+  removed: null,
+
+  async addFiles(files, o = {}) {
     if (!files.length) return;
     const { now, random } = ctx.deps;
-    const added = files.map((f, i) => newEntry(
-      `img-${now().toString(36)}-${i.toString(36)}-${Math.floor(random() * 36 ** 6).toString(36)}`, f.name || 'pasted image', f.blob, now()));
+    const added = files.map((f, i) => ({
+      ...newEntry(`img-${now().toString(36)}-${i.toString(36)}-${Math.floor(random() * 36 ** 6).toString(36)}`, f.name || 'pasted image', f.blob, now(), o.sample ?? null),
+      paintedMask: o.paintedMask ?? null,
+    }));
     set((s) => ({
       order: [...s.order, ...added.map((e) => e.key)],
       entries: { ...s.entries, ...Object.fromEntries(added.map((e) => [e.key, e])) },
     }));
-    await Promise.all(added.map(async (e) => {
-      if (await decodeEntry(set, get, ctx, e.key)) {
-        ctx.persist((p) => p.putImage({ key: e.key, name: e.name, blob: e.blob, addedAt: e.addedAt }));
-      }
-    }));
+    // A picture is kept once it decodes (a broken file is never stored), before its row turns ready.
+    await Promise.all(added.map((e) => decodeEntry(set, get, ctx, e.key, () => ctx.persist((p) => p.putImage(stored(e))))));
+  },
+
+  async addSample(file, paintedMask = null) {
+    const s = get();
+    if (s.order.some((k) => s.entries[k]?.sample === file)) {
+      get().notify('info', `The sample “${file}” is already on the page.`);
+      return;
+    }
+    const fetchSample = ctx.deps.fetchSample;
+    if (!fetchSample) return;
+    let f;
+    try {
+      f = await fetchSample(file);
+    } catch (e) {
+      get().notify('error', message(e));
+      return;
+    }
+    // Clicked twice while fetching: still one row.
+    if (get().order.some((k) => get().entries[k]?.sample === file)) return;
+    await get().addFiles([f], { sample: file, paintedMask });
   },
 
   removeImage(key) {
-    if (!get().entries[key]) return;
+    const s = get();
+    const e = s.entries[key];
+    if (!e) return;
     forget(ctx, key);
-    set((s) => {
-      const entries = { ...s.entries };
+    set((st) => {
+      const entries = { ...st.entries };
       delete entries[key];
-      const visibility = { ...s.visibility };
+      const visibility = { ...st.visibility };
       delete visibility[key];
-      return { entries, visibility, order: s.order.filter((k) => k !== key) };
+      // A broken file's row leaves nothing worth undoing.
+      const removed = e.status === 'error' ? st.removed : { entries: [e], positions: [st.order.indexOf(key)] };
+      return { entries, visibility, order: st.order.filter((k) => k !== key), removed };
     });
     ctx.persist((p) => p.deleteImage(key));
   },
 
   clearImages() {
-    for (const key of get().order) forget(ctx, key);
-    set({ order: [], entries: {}, visibility: {} });
+    const s = get();
+    const kept = s.order.map((k, i) => [s.entries[k], i] as const).filter(([e]) => e && e.status !== 'error');
+    for (const key of s.order) forget(ctx, key);
+    set({
+      order: [], entries: {}, visibility: {},
+      removed: kept.length ? { entries: kept.map(([e]) => e), positions: kept.map(([, i]) => i) } : s.removed,
+    });
     ctx.persist((p) => p.clearImages());
+  },
+
+  undoRemove() {
+    const r = get().removed;
+    if (!r) return;
+    set((s) => {
+      const order = [...s.order];
+      r.entries.forEach((e, i) => order.splice(Math.min(r.positions[i], order.length), 0, e.key));
+      return { order, entries: { ...s.entries, ...Object.fromEntries(r.entries.map((e) => [e.key, { ...e, sweep: null }])) }, removed: null };
+    });
+    for (const e of r.entries) {
+      ctx.persist((p) => p.putImage(stored(e)));
+      requestAll(ctx, e.key);
+    }
+  },
+
+  dismissRemoved() {
+    set({ removed: null });
   },
 
   setVisible(key, visible) {

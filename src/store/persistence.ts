@@ -10,6 +10,8 @@ export interface StoredImage {
   addedAt: number;
   /** The painted mask, 1 = masked, one entry per patch; absent until painted. */
   paintedMask?: Uint8Array | null;
+  /** The bundled sample's file name, when the picture is one. */
+  sample?: string | null;
 }
 
 export interface StoredSession {

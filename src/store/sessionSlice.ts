@@ -5,6 +5,7 @@ import type { CheckpointSource } from '../protocol/messages';
 import { canonicalRef, parseRef, sourceForRef } from './checkpointRef';
 import { decodeEntry, newEntry } from './imagesSlice';
 import { failureHeadline, sentence, type LoadFailure } from './loading';
+import { decodeMaskBits } from '../shared/masking';
 import { DEFAULT_SETTINGS, sanitizeSettings } from './settings';
 import { createModelSlot, initialSlotState, message, type ModelSlot } from './slot';
 import type { SessionSlice, SetState, GetState, SlotId, StoreContext } from './types';
@@ -12,12 +13,46 @@ import type { SessionSlice, SetState, GetState, SlotId, StoreContext } from './t
 export const DEFAULT_SOURCE: CheckpointSource = { kind: 'url', baseUrl: './checkpoints/mae-small/', label: 'mae-small (bundled)' };
 export const FALLBACK_SOURCE: CheckpointSource = { kind: 'random', label: 'random weights, for testing' };
 
+/** Longest grid side a link's painted mask may have, in patches. */
+const MAX_LINK_GRID = 64;
+
+/** A painted mask from a link: its square grid follows from the text's length. */
+export function decodeSquareMask(text: string): Uint8Array | null {
+  for (let g = 1; g <= MAX_LINK_GRID; g++) {
+    if (Math.ceil((g * g) / 6) === text.length) return decodeMaskBits(text, g * g);
+  }
+  return null;
+}
+
 export function createSessionSlice(set: SetState, get: GetState, ctx: StoreContext): SessionSlice {
   let nextNotice = 1;
   const slotA = createModelSlot('A', set, get, ctx, () => ctx.deps.client, true);
   const slotB = createModelSlot('B', set, get, ctx, ctx.deps.createCompareClient ?? null);
   const slots: Record<SlotId, ModelSlot> = { A: slotA, B: slotB };
   for (const id of ['A', 'B'] as const) ctx.slots[id] = slots[id].hooks;
+
+  /** Nothing was saved in this browser: a first visit opens with a sample. */
+  let firstVisit = false;
+
+  /** The pictures the link names (bundled samples, with their painted masks), else a first visit's sample. */
+  const addLinkedPictures = async () => {
+    const linked = ctx.deps.urlImages;
+    if (!linked) {
+      if (firstVisit && ctx.deps.firstSample) await get().addSample(ctx.deps.firstSample);
+      return;
+    }
+    await Promise.all(linked.samples.map((file, i) => {
+      const paint = linked.paints[i];
+      const have = get().order.find((k) => get().entries[k]?.sample === file);
+      const mask = paint ? decodeSquareMask(paint) : null;
+      // Already here (saved in this browser): the link's painting wins.
+      if (have) {
+        if (mask) get().setPaintedMask(have, mask, true);
+        return undefined;
+      }
+      return get().addSample(file, mask);
+    }));
+  };
 
   const restoreSession = async () => {
     let stored;
@@ -31,9 +66,10 @@ export function createSessionSlice(set: SetState, get: GetState, ctx: StoreConte
     const settings = { ...DEFAULT_SETTINGS, ...saved, ...sanitizeSettings(ctx.deps.urlSettings) };
     const known = new Set(get().order);
     const entries = stored.images.filter((i) => !known.has(i.key)).map((i) => ({
-      ...newEntry(i.key, i.name, i.blob, i.addedAt),
+      ...newEntry(i.key, i.name, i.blob, i.addedAt, typeof i.sample === 'string' ? i.sample : null),
       paintedMask: i.paintedMask instanceof Uint8Array ? i.paintedMask : null,
     }));
+    firstVisit = stored.settings === null && stored.images.length === 0;
     set((s) => ({
       settings,
       order: [...entries.map((e) => e.key), ...s.order],
@@ -118,7 +154,7 @@ export function createSessionSlice(set: SetState, get: GetState, ctx: StoreConte
 
     async boot() {
       checkStorage();
-      await Promise.all([restoreSession(), startA()]);
+      await Promise.all([restoreSession().then(addLinkedPictures), startA()]);
       if (cmp && get().slots.A.info) await slotB.actions.followLink(cmp);
     },
 

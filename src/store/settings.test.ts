@@ -58,7 +58,10 @@ describe('URL state', () => {
   it('reads the documented forms', () => {
     expect(parseUrlSettings('?ratio=50&seed=7&pattern=block&style=checker&resize=squash&grid=1&heatmap=true&stats=true&backend=wasm'))
       .toEqual({ ratioPct: 50, seed: 7, pattern: 'block', maskStyle: 'checker', resize: 'squash', grid: true, heatmap: true, normPixStats: 'true', backend: 'wasm' });
-    expect(parseUrlSettings('?ratio=200&seed=-5')).toEqual({ ratioPct: 95, seed: 0 });
+    // Above the maximum is clamped; a ratio or seed that is not a whole number (negative, fractional) is ignored.
+    expect(parseUrlSettings('?ratio=200&seed=-5')).toEqual({ ratioPct: 95 });
+    expect(parseUrlSettings(`?ratio=3.7&seed=${MAX_SEED + 10}`)).toEqual({ seed: MAX_SEED });
+    expect(parseUrlSettings('?ratio=-1&seed=1e3')).toEqual({});
     expect(parseUrlSettings('?ratio=abc&pattern=spiral&backend=quantum&grid=maybe')).toEqual({});
     expect(parseUrlSettings('?backend=auto')).toEqual({ backend: null });
     expect(serializeSettings(DEFAULT_SETTINGS)).toBe('?ratio=75&seed=0&pattern=random&style=grey&resize=crop&grid=0&heatmap=0&stats=visible&hf=https%3A%2F%2Fhuggingface.co');
@@ -77,6 +80,8 @@ describe('URL state', () => {
 
   it('sanitizes stored settings of any shape', () => {
     expect(sanitizeSettings(null)).toEqual({});
-    expect(sanitizeSettings({ ratioPct: 12.4, grid: true, pattern: 3 } as never)).toEqual({ ratioPct: 12, grid: true });
+    // A stored ratio must be a whole number, as in the URL.
+    expect(sanitizeSettings({ ratioPct: 12.4, grid: true, pattern: 3 } as never)).toEqual({ grid: true });
+    expect(sanitizeSettings({ ratioPct: 12, seed: -3, grid: true, pattern: 3 } as never)).toEqual({ ratioPct: 12, grid: true });
   });
 });

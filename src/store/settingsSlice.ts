@@ -66,5 +66,9 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, ctx) 
     setBackend: (backend) => update({ backend }),
     setHfEndpoint: (hfEndpoint) => update({ hfEndpoint }),
     applySettings: (partial) => update(partial),
+    resetSettings: () => {
+      const { backend, hfEndpoint } = get().settings;
+      update({ ...DEFAULT_SETTINGS, backend, hfEndpoint });
+    },
   };
 };

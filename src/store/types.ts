@@ -68,6 +68,15 @@ export interface ImageEntry {
   /** 1 = masked, per patch of slot A's grid; used when the pattern is 'painted'. */
   paintedMask: Uint8Array | null;
   sweep: SweepState | null;
+  /** The bundled sample's file name, when the picture is one (a link can name it). */
+  sample: string | null;
+}
+
+/** Pictures just removed, kept until the next removal so the visitor can undo. */
+export interface RemovedImages {
+  entries: ImageEntry[];
+  /** Where each was in the order. */
+  positions: number[];
 }
 
 export interface ImagesSlice {
@@ -75,10 +84,17 @@ export interface ImagesSlice {
   entries: Record<string, ImageEntry>;
   /** Rows scrolled out of view are not reconstructed until they come back (absent = visible). */
   visibility: Record<string, boolean>;
+  /** The pictures removed last, until undone or replaced by the next removal. */
+  removed: RemovedImages | null;
   /** Adds pictures; each is decoded, persisted and reconstructed on its own, a bad one gets an error row. */
-  addFiles(files: { name: string; blob: Blob }[]): Promise<void>;
+  addFiles(files: { name: string; blob: Blob }[], o?: { sample?: string; paintedMask?: Uint8Array | null }): Promise<void>;
+  /** Adds a bundled sample by file name, unless it is already on the page. */
+  addSample(file: string, paintedMask?: Uint8Array | null): Promise<void>;
   removeImage(key: string): void;
   clearImages(): void;
+  /** Puts the pictures removed last back where they were. */
+  undoRemove(): void;
+  dismissRemoved(): void;
   setVisible(key: string, visible: boolean): void;
   /** Replaces an image's painted mask (live while painting); `persist` at the end of a stroke. */
   setPaintedMask(key: string, mask: Uint8Array, persist?: boolean): void;
@@ -105,6 +121,8 @@ export interface SettingsSlice {
   setHfEndpoint(url: string): void;
   /** Merges settings (validated) in one step. */
   applySettings(partial: Partial<Settings>): void;
+  /** Back to the default mask and view settings (the backend override and hub address stay). */
+  resetSettings(): void;
 }
 
 /** 'off': a slot with no worker (B until the visitor compares). 'loading' only until its first checkpoint is in. */
@@ -235,6 +253,15 @@ export interface AppDeps {
   fallbackSource?: CheckpointSource;
   /** The `ckpt=` and `cmp=` references of the URL (raw; invalid ones are reported and ignored). */
   urlCheckpoints?: { ckpt?: string; compare?: string };
+  /** Fetches a bundled sample by file name; absent: samples cannot be added by name. */
+  fetchSample?: ((file: string) => Promise<{ name: string; blob: Blob }>) | null;
+  /**
+   * The pictures a link names (`img=` samples, `paint=` their painted masks, encoded); null when the
+   * link names none, and then a first visit opens with one sample.
+   */
+  urlImages?: { samples: string[]; paints: (string | null)[] } | null;
+  /** The sample a first visit opens with. */
+  firstSample?: string | null;
   /** Makes the client (its own worker) of every slot but A; absent: no comparison. */
   createCompareClient?: (() => ModelClient) | null;
   /** The browser's storage manager (navigator.storage), to ask that hub downloads be kept. */
@@ -254,8 +281,8 @@ export interface StorageLike {
 
 /** Bookkeeping shared by the slices; not state, never rendered. */
 export interface StoreContext {
-  deps: Required<Omit<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached'>>
-    & Pick<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached'>;
+  deps: Required<Omit<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached' | 'fetchSample' | 'urlImages' | 'firstSample'>>
+    & Pick<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached' | 'fetchSample' | 'urlImages' | 'firstSample'>;
   /** Each slot's request path, set by the slot. */
   slots: Record<SlotId, SlotHooks>;
   /** Token of the newest decode per image. */

@@ -1,11 +1,12 @@
 // The playground as a visitor uses it, against the built site (vite preview) in Debian's Chromium.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import path from 'node:path';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { launchBrowser, startPreview, ROOT } from './browser';
-import { countGreyPatches, MEAN_GREY_RGB } from '../../src/shared/panels';
+import { MEAN_GREY_RGB } from '../../src/shared/panels';
+import { expectedMasked, Playground, READY_MS } from './pages/playground';
 
 const SAMPLE = path.join(ROOT, 'public', 'samples', 'canyon.jpg');
 const SAMPLE2 = path.join(ROOT, 'public', 'samples', 'chelsea-cat.jpg');
@@ -15,8 +16,6 @@ const L = 196;
 const GRID = 14;
 /** Largest per-channel difference (8-bit levels) allowed between a backend's reconstruction and the CPU backend's. */
 const BACKEND_PIXEL_TOL = 2;
-/** How long a page may take to reach "ready" or draw a result, in ms (SwiftShader is slow). */
-const READY_MS = 120_000;
 
 let browser: Browser;
 let server: Awaited<ReturnType<typeof startPreview>>;
@@ -31,133 +30,120 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function open(ctx: BrowserContext, query: string): Promise<Page> {
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await page.goto(`${server.url}?${query}`);
-  await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
-  return page;
-}
-
-/** Waits until the row shows a finished result for the given ratio (percent). */
-async function waitForResult(page: Page, ratioPct?: number): Promise<void> {
-  await page.waitForFunction((r) => {
-    const row = document.querySelector('[data-testid="image-row"]');
-    if (!row || row.getAttribute('data-pending') === 'true') return false;
-    if (!row.querySelector('canvas[data-testid="panel-pasted"][data-drawn="true"]')) return false;
-    return r === null || row.getAttribute('data-result-ratio') === String(r);
-  }, ratioPct ?? null, { timeout: READY_MS });
-}
-
-/** Pixels of a panel canvas in the first image row. */
-function panelPixels(page: Page, testId: string, row = 0): Promise<{ width: number; data: number[] }> {
-  return page.evaluate(([id, r]) => {
-    const rows = document.querySelectorAll('[data-testid="image-row"]');
-    const c = rows[r as number].querySelector(`canvas[data-testid="${id}"]`) as HTMLCanvasElement;
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
-    return { width: c.width, data: Array.from(d.data) };
-  }, [testId, row] as const);
-}
-
-/** Masked patches in the masked panel: patches whose every pixel is the reference demo's mean grey. */
-async function countMaskedPatches(page: Page): Promise<number> {
-  const { width, data } = await panelPixels(page, 'panel-masked');
-  return countGreyPatches(Uint8ClampedArray.from(data), width, width / GRID);
-}
-
-const expectedMasked = (pct: number) => L - Math.trunc(L * (1 - pct / 100));
+const open = (query: string) => Playground.open(browser, server.url, query);
+const expected = (pct: number) => expectedMasked(L, pct);
 
 describe('playground (wasm)', () => {
-  let ctx: BrowserContext;
-  let page: Page;
-  beforeAll(async () => {
-    ctx = await browser.newContext({ viewport: { width: 1300, height: 900 } });
-    page = await open(ctx, 'backend=wasm');
-  });
-  afterAll(() => ctx.close());
-
   it('shows the backend in use and an honest checkpoint label', async () => {
-    expect(await page.textContent('[data-testid="status-backend"]')).toMatch(/WebAssembly|wasm/i);
-    const label = await page.textContent('[data-testid="status-checkpoint"]');
-    expect(label).toMatch(/mae-small|random weights/i);
+    const pg = await open('backend=wasm');
+    try {
+      expect(await pg.statusBackend()).toMatch(/WebAssembly|wasm/i);
+      expect(await pg.statusCheckpoint()).toMatch(/mae-small|random weights/i);
+    } finally {
+      await pg.close();
+    }
   });
 
   it('a dropped-in picture gets four rendered panels, with the masked patch count of the ratio', async () => {
-    await page.setInputFiles('[data-testid="image-input"]', SAMPLE);
-    await waitForResult(page, 75);
-    for (const id of ['panel-original', 'panel-masked', 'panel-reconstruction', 'panel-pasted']) {
-      expect(await page.locator(`[data-testid="image-row"] canvas[data-testid="${id}"][data-drawn="true"]`).count()).toBe(1);
+    const pg = await open('backend=wasm&ratio=75');
+    try {
+      await pg.addPictures(SAMPLE);
+      await pg.waitForResult(75);
+      for (const id of ['panel-original', 'panel-masked', 'panel-reconstruction', 'panel-pasted']) {
+        expect(await pg.page.locator(`[data-testid="image-row"] canvas[data-testid="${id}"][data-drawn="true"]`).count()).toBe(1);
+      }
+      expect(await pg.countMaskedPatches(GRID)).toBe(expected(75));
+      expect(await pg.page.textContent('[data-testid="image-row"] [data-testid="metric-psnr"]')).toMatch(/\d+(\.\d+)? ?dB/);
+    } finally {
+      await pg.close();
     }
-    expect(await countMaskedPatches(page)).toBe(expectedMasked(75));
-    const psnr = await page.textContent('[data-testid="image-row"] [data-testid="metric-psnr"]');
-    expect(psnr).toMatch(/\d+(\.\d+)? ?dB/);
   });
 
   it('moving the slider quickly across many values ends on panels that match the final ratio', async () => {
-    const slider = page.getByLabel('Mask ratio');
-    await slider.focus();
-    for (let i = 0; i < 25; i++) await page.keyboard.press('ArrowLeft'); // 75 -> 50, no waiting
-    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight'); // -> 60
-    expect(await slider.inputValue()).toBe('60');
-    await waitForResult(page, 60);
-    expect(await countMaskedPatches(page)).toBe(expectedMasked(60));
-    expect(page.url()).toMatch(/ratio=60/);
+    const pg = await open('backend=wasm&ratio=75');
+    try {
+      await pg.addPictures(SAMPLE);
+      await pg.waitForResult(75);
+      await pg.nudgeSlider(-25); // 75 -> 50, no waiting
+      await pg.nudgeSlider(10); // -> 60
+      expect(await pg.slider().inputValue()).toBe('60');
+      // The masked panel follows the slider at once, before the model answers.
+      await pg.page.waitForSelector('[data-testid="image-row"] figure[data-mask-ratio="60"] canvas[data-testid="panel-masked"]', { timeout: READY_MS });
+      await pg.waitForResult(60);
+      expect(await pg.countMaskedPatches(GRID)).toBe(expected(60));
+      expect(pg.page.url()).toMatch(/ratio=60/);
+    } finally {
+      await pg.close();
+    }
   });
 
   it('painting a patch on the masked panel hides it, live', async () => {
-    await page.selectOption('[data-testid="mask-pattern"]', 'painted');
-    await waitForResult(page);
-    const before = await countMaskedPatches(page);
-    // Find a visible patch and click its centre.
-    const { width, data } = await panelPixels(page, 'panel-masked');
-    const p = width / GRID;
-    let target = -1;
-    for (let k = 0; k < L && target < 0; k++) {
-      const i = ((Math.floor(k / GRID) * p + p / 2) * width + (k % GRID) * p + p / 2) * 4;
-      if (MEAN_GREY_RGB.some((v, ch) => data[i + ch] !== v)) target = k;
+    const pg = await open('backend=wasm&ratio=75&pattern=painted');
+    try {
+      await pg.addPictures(SAMPLE);
+      await pg.waitForResult();
+      const before = await pg.countMaskedPatches(GRID);
+      // Find a visible patch and click its centre.
+      const { width, data } = await pg.panelPixels('panel-masked');
+      const p = width / GRID;
+      let target = -1;
+      for (let k = 0; k < L && target < 0; k++) {
+        const i = ((Math.floor(k / GRID) * p + p / 2) * width + (k % GRID) * p + p / 2) * 4;
+        if (MEAN_GREY_RGB.some((v, ch) => data[i + ch] !== v)) target = k;
+      }
+      expect(target).toBeGreaterThanOrEqual(0);
+      await pg.clickPatch(target, GRID);
+      await pg.page.waitForFunction((b) => {
+        const row = document.querySelector('[data-testid="image-row"]');
+        return row?.getAttribute('data-pending') !== 'true' && row?.querySelector('[data-testid="metric-masked"]')?.textContent?.includes(String(b + 1));
+      }, before, { timeout: READY_MS });
+      expect(await pg.countMaskedPatches(GRID)).toBe(before + 1);
+    } finally {
+      await pg.close();
     }
-    expect(target).toBeGreaterThanOrEqual(0);
-    const box = (await page.locator('[data-testid="image-row"] canvas[data-testid="panel-masked"]').boundingBox())!;
-    const scale = box.width / width;
-    await page.mouse.click(box.x + ((target % GRID) * p + p / 2) * scale, box.y + (Math.floor(target / GRID) * p + p / 2) * scale);
-    await page.waitForFunction((b) => {
-      const row = document.querySelector('[data-testid="image-row"]');
-      return row?.getAttribute('data-pending') !== 'true' && row?.querySelector('[data-testid="metric-masked"]')?.textContent?.includes(String(b + 1));
-    }, before, { timeout: READY_MS });
-    expect(await countMaskedPatches(page)).toBe(before + 1);
   });
 
   it('a reload brings the pictures and settings back', async () => {
-    await page.setInputFiles('[data-testid="image-input"]', SAMPLE2);
-    // A picture is kept once it has decoded (broken files are never stored).
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="image-row"][data-status="ready"]').length === 2, null, { timeout: READY_MS });
-    await page.reload();
-    await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="image-row"][data-status="ready"]').length === 2, null, { timeout: READY_MS });
-    expect(await page.inputValue('[data-testid="mask-pattern"]')).toBe('painted');
+    const pg = await open('backend=wasm&pattern=painted');
+    try {
+      await pg.addPictures(SAMPLE, SAMPLE2);
+      // A picture is kept once it has decoded (broken files are never stored).
+      await pg.waitForReadyRows(2);
+      await pg.reload();
+      await pg.waitForReadyRows(2);
+      expect(await pg.pattern()).toBe('painted');
+    } finally {
+      await pg.close();
+    }
   });
 
   it('a file that is not an image gets a clear message and the rest keep working', async () => {
-    const bad = path.join(tmp, 'notes.png');
-    writeFileSync(bad, 'this is not a picture');
-    await page.setInputFiles('[data-testid="image-input"]', bad);
-    const msg = await page.waitForSelector('[data-testid="image-error-message"]', { timeout: READY_MS });
-    expect(await msg.textContent()).toMatch(/not|corrupt|decode|image/i);
-    expect(await page.locator('[data-testid="image-row"]').count()).toBe(2);
+    const pg = await open('backend=wasm');
+    try {
+      await pg.addPictures(SAMPLE);
+      await pg.waitForResult();
+      const bad = path.join(tmp, 'notes.png');
+      writeFileSync(bad, 'this is not a picture');
+      await pg.addPictures(bad);
+      const msg = await pg.page.waitForSelector('[data-testid="image-error-message"]', { timeout: READY_MS });
+      expect(await msg.textContent()).toMatch(/not|corrupt|decode|image/i);
+      expect(await pg.rowCount()).toBe(1);
+      expect(await pg.page.locator('[data-testid="image-row"] canvas[data-testid="panel-pasted"][data-drawn="true"]').count()).toBe(1);
+    } finally {
+      await pg.close();
+    }
   });
 });
 
 describe('every backend in Chromium (GPU ones on SwiftShader, small model) matches the CPU backend', () => {
   async function reconstructionOn(backend: string): Promise<{ backend: string; pixels: number[] }> {
-    const ctx = await browser.newContext({ viewport: { width: 1300, height: 900 } });
+    const pg = await open(`backend=${backend}&ckpt=random&ratio=75&seed=5&pattern=random`);
     try {
-      const page = await open(ctx, `backend=${backend}&ckpt=random&ratio=75&seed=5&pattern=random`);
-      await page.setInputFiles('[data-testid="image-input"]', SAMPLE);
-      await waitForResult(page, 75);
-      const shown = (await page.textContent('[data-testid="status-backend"]')) ?? '';
-      return { backend: shown, pixels: (await panelPixels(page, 'panel-reconstruction')).data };
+      await pg.addPictures(SAMPLE);
+      await pg.waitForResult(75);
+      return { backend: (await pg.statusBackend()) ?? '', pixels: (await pg.panelPixels('panel-reconstruction')).data };
     } finally {
-      await ctx.close();
+      await pg.close();
     }
   }
 

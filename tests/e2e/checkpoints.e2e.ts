@@ -1,7 +1,7 @@
 // Official-checkpoint flows against a local server in the hub's URL layout, holding the golden
 // case's files: download with progress, Cache Storage on reload, cancel, truncated file, server error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,11 +9,11 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { launchBrowser, startPreview, ROOT } from './browser';
 import { startHubServer } from '../helpers/hub-server';
+import { Playground, READY_MS } from './pages/playground';
 
 const GOLDEN = path.join(ROOT, 'tests', 'fixtures', 'golden', 'tiny-p16');
 /** Largest per-channel difference (8-bit levels) between the page's reconstruction and the command line's. */
 const PAGE_VS_CLI_PIXEL_TOL = 2;
-const READY_MS = 120_000;
 /** Bytes a chunk of the slow repository waits for, in ms: long enough to see progress and cancel. */
 const SLOW_CHUNK_MS = 400;
 
@@ -68,38 +68,22 @@ afterAll(async () => {
   await slowHub?.close();
 });
 
-async function open(ctx: BrowserContext, query: string): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${site.url}?${query}`);
-  await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
-  return page;
-}
-
-async function loadFromHub(page: Page, ref: string): Promise<void> {
-  if (await page.getAttribute('[data-testid="checkpoint-picker"]', 'data-open') !== 'true') await page.click('[data-testid="picker-toggle"]');
-  await page.fill('[data-testid="hub-repo-input"]', ref);
-  await page.click('[data-testid="hub-load"]');
-}
-
-const label = (page: Page) => page.textContent('[data-testid="status-checkpoint"]');
+/** The page in a context of its own, with the local hub (`hubUrl`) as its hub address. */
+const openWith = (hubUrl: string, query = 'backend=wasm&ckpt=random') => Playground.open(browser, site.url, `${query}&hf=${encodeURIComponent(hubUrl)}`);
 
 describe('hub checkpoints in the page', () => {
-  let ctx: BrowserContext;
-  beforeAll(async () => {
-    ctx = await browser.newContext({ viewport: { width: 1300, height: 900 } });
-  });
-  afterAll(() => ctx.close());
+  // The Cache Storage test reloads within one context; the others open their own.
 
   it('downloads a repository, reconstructs like the command line, and loads it from the cache after a reload', async () => {
-    const page = await open(ctx, `backend=wasm&ckpt=random&hf=${encodeURIComponent(hub.url)}`);
-    await loadFromHub(page, 'test-org/tiny-mae');
-    await page.waitForFunction(() => /tiny-mae/.test(document.querySelector('[data-testid="status-checkpoint"]')?.textContent ?? ''), null, { timeout: READY_MS });
+    const pg = await openWith(hub.url);
+    const page = pg.page;
+    await pg.loadFromHub('test-org/tiny-mae');
+    await pg.waitForCheckpoint(/tiny-mae/);
     await page.waitForURL(/ckpt=hf(%3A|:)test-org(%2F|\/)tiny-mae/);
     expect(hub.requests).toContain(repo('tiny-mae') + 'model.safetensors');
 
-    await page.setInputFiles('[data-testid="image-input"]', IMAGE);
-    await page.waitForSelector('[data-testid="image-row"] canvas[data-testid="panel-reconstruction"][data-drawn="true"]', { timeout: READY_MS });
-    await page.waitForFunction(() => document.querySelector('[data-testid="image-row"]')?.getAttribute('data-pending') !== 'true');
+    await pg.addPictures(IMAGE);
+    await pg.waitForResult();
     const shown = await page.evaluate(() => {
       const c = document.querySelector('[data-testid="image-row"] canvas[data-testid="panel-reconstruction"]') as HTMLCanvasElement;
       return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
@@ -115,27 +99,28 @@ describe('hub checkpoints in the page', () => {
     expect(max).toBeLessThanOrEqual(PAGE_VS_CLI_PIXEL_TOL);
 
     const before = hub.requests.length;
-    await page.reload();
-    await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
-    await page.waitForFunction(() => /tiny-mae/.test(document.querySelector('[data-testid="status-checkpoint"]')?.textContent ?? ''), null, { timeout: READY_MS });
+    await pg.reload();
+    await pg.waitForCheckpoint(/tiny-mae/);
     expect(hub.requests.slice(before).filter((r) => r.endsWith('model.safetensors'))).toEqual([]);
-    if (await page.getAttribute('[data-testid="checkpoint-picker"]', 'data-open') !== 'true') await page.click('[data-testid="picker-toggle"]');
+    await pg.openPicker();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="cache-list"]')?.getAttribute('data-count')) >= 1);
     expect(await page.locator('[data-testid="cache-entry"]').count()).toBeGreaterThanOrEqual(1);
+    await pg.close();
   });
 
   it('falls back to pytorch_model.bin at a revision', async () => {
-    const page = await open(ctx, `backend=wasm&ckpt=random&hf=${encodeURIComponent(hub.url)}`);
-    await loadFromHub(page, 'test-org/tiny-pth@v1');
-    await page.waitForFunction(() => /tiny-pth/.test(document.querySelector('[data-testid="status-checkpoint"]')?.textContent ?? ''), null, { timeout: READY_MS });
+    const pg = await openWith(hub.url);
+    await pg.loadFromHub('test-org/tiny-pth@v1');
+    await pg.waitForCheckpoint(/tiny-pth/);
     expect(hub.requests).toContain(repo('tiny-pth', 'v1') + 'pytorch_model.bin');
-    await page.close();
+    await pg.close();
   });
 
   it('shows progress while downloading, and cancel keeps the previous checkpoint', async () => {
-    const page = await open(ctx, `backend=wasm&ckpt=random&hf=${encodeURIComponent(slowHub.url)}`);
-    const previous = await label(page);
-    await loadFromHub(page, 'test-org/slow');
+    const pg = await openWith(slowHub.url);
+    const page = pg.page;
+    const previous = await pg.statusCheckpoint();
+    await pg.loadFromHub('test-org/slow');
     await page.waitForSelector('[data-testid="load-progress"]', { timeout: READY_MS });
     // config.json comes first; then the weights, byte by byte with the size the server announced.
     await page.waitForFunction((size) => {
@@ -143,39 +128,36 @@ describe('hub checkpoints in the page', () => {
       return Number(bar?.getAttribute('data-total')) === size && Number(bar?.getAttribute('data-loaded')) > 0;
     }, files.safetensors.length, { timeout: READY_MS });
     await page.click('[data-testid="cancel-load"]');
-    await page.waitForSelector('[data-testid="checkpoint-error"]', { timeout: READY_MS });
-    expect((await page.textContent('[data-testid="checkpoint-error"]'))?.toLowerCase()).toMatch(/cancel/);
-    expect(await label(page)).toBe(previous);
-    await page.close();
+    expect((await pg.checkpointError())?.toLowerCase()).toMatch(/cancel/);
+    expect(await pg.statusCheckpoint()).toBe(previous);
+    await pg.close();
   });
 
   it('a truncated file and a server error say what happened, offer a retry, and keep the previous checkpoint', async () => {
-    const page = await open(ctx, `backend=wasm&ckpt=random&hf=${encodeURIComponent(hub.url)}`);
-    const previous = await label(page);
-    await loadFromHub(page, 'test-org/short');
-    await page.waitForSelector('[data-testid="checkpoint-error"]', { timeout: READY_MS });
-    expect(await page.textContent('[data-testid="checkpoint-error"]')).toMatch(/truncated/i);
+    const pg = await openWith(hub.url);
+    const page = pg.page;
+    const previous = await pg.statusCheckpoint();
+    await pg.loadFromHub('test-org/short');
+    expect(await pg.checkpointError()).toMatch(/truncated/i);
     // A connection cut mid-file is a network failure to the browser.
-    await loadFromHub(page, 'test-org/cut');
+    await pg.loadFromHub('test-org/cut');
     await page.waitForFunction(() => /network error|broke off|truncated/i.test(document.querySelector('[data-testid="checkpoint-error"]')?.textContent ?? '')
       && /cut/.test(document.querySelector('[data-testid="checkpoint-error"]')?.textContent ?? ''), null, { timeout: READY_MS });
-    await loadFromHub(page, 'test-org/broken');
+    await pg.loadFromHub('test-org/broken');
     await page.waitForFunction(() => /500/.test(document.querySelector('[data-testid="checkpoint-error"]')?.textContent ?? ''), null, { timeout: READY_MS });
     expect(await page.locator('[data-testid="retry-load"]').count()).toBe(1);
-    expect(await label(page)).toBe(previous);
-    await page.close();
+    expect(await pg.statusCheckpoint()).toBe(previous);
+    await pg.close();
   });
 
   it('a dropped-in .pth loads, and compare shows B under the same mask with its own figures', async () => {
-    // A context of its own: no pictures kept from the tests above.
-    const own = await browser.newContext({ viewport: { width: 1300, height: 1400 } });
-    const page = await open(own, 'backend=wasm&ckpt=random');
-    if (await page.getAttribute('[data-testid="checkpoint-picker"]', 'data-open') !== 'true') await page.click('[data-testid="picker-toggle"]');
+    const pg = await Playground.open(browser, site.url, 'backend=wasm&ckpt=random', { viewport: { width: 1300, height: 1400 } });
+    const page = pg.page;
     const pth = path.join(tmp, 'mae_tiny.pth');
     writeFileSync(pth, files.pth);
-    await page.setInputFiles('[data-testid="checkpoint-file-input"]', pth);
-    await page.waitForFunction(() => /mae_tiny\.pth/.test(document.querySelector('[data-testid="status-checkpoint"]')?.textContent ?? ''), null, { timeout: READY_MS });
-    await page.setInputFiles('[data-testid="image-input"]', IMAGE);
+    await pg.loadCheckpointFile(pth);
+    await pg.waitForCheckpoint(/mae_tiny\.pth/);
+    await pg.addPictures(IMAGE);
     await page.waitForSelector('[data-testid="image-row"] canvas[data-testid="panel-reconstruction"][data-drawn="true"]', { timeout: READY_MS });
     await page.selectOption('[data-testid="compare-select"]', 'random');
     await page.waitForSelector('[data-testid="compare-row"] canvas[data-testid="compare-panel-reconstruction"][data-drawn="true"]', { timeout: READY_MS });
@@ -190,6 +172,6 @@ describe('hub checkpoints in the page', () => {
       return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
     }));
     expect(recon[0]).not.toEqual(recon[1]);
-    await own.close();
+    await pg.close();
   });
 });

@@ -12,28 +12,50 @@ export interface ReconstructCall {
   params: ReconstructParams;
   lane: string;
   id: number;
+  /** Settles the call (only a call in the worker can be answered: see `answer`). */
   resolve(r: Reconstruction | null): void;
   reject(e: Error): void;
-  /** Answers with a plausible reconstruction of the mask asked for. */
-  answer(): Reconstruction;
+  /**
+   * Answers with a plausible reconstruction of the mask asked for, as the worker would: only a call
+   * in the worker can be answered (a waiting one throws), and one whose image was never set fails.
+   */
+  answer(): Reconstruction | null;
   settled: boolean;
+  /** Replaced while waiting by a newer call of its lane (it resolved null, never reached the worker). */
+  superseded: boolean;
+  /** Whether the call has reached the worker (was in flight at some point). */
+  sent: boolean;
+  /** The pixels the worker held for the call's image when it was sent (undefined: none were set). */
+  image: Rgba | undefined;
 }
 
-/** A fake worker client. Latest wins per lane (a superseded call resolves null); `auto` answers every call at once. */
+/**
+ * A fake worker client following the ModelClient contract: per lane at most one call is in the
+ * worker and one waits; a newer call replaces the waiting one (which resolves null); the one in
+ * the worker resolves with its own answer. Every call made is recorded in `calls`; `auto` answers
+ * each call as soon as it reaches the worker.
+ */
 export class FakeClient implements ModelClient {
   calls: ReconstructCall[] = [];
   /** The pixels set per image key (what the worker would hold). */
   images = new Map<string, Rgba>();
   setImageCalls: string[] = [];
+  forgetImageCalls: string[] = [];
   loads: CheckpointSource[] = [];
   listeners = new Set<(e: ClientEvent) => void>();
   failUrlLoad = false;
   failAllLoads = false;
   startedWith: BackendName | undefined | 'never' = 'never';
+  /** The architecture of the checkpoint the worker runs now (answers are shaped by it). */
+  running: ModelInfo;
   private nextId = 1;
-  private latest = new Map<string, number>();
+  /** While the worker restarts nothing is sent to it. */
+  private restarting = false;
+  private lanes = new Map<string, { inFlight: ReconstructCall | null; waiting: ReconstructCall | null }>();
 
-  constructor(public info: ModelInfo = TINY_INFO, public auto = true) {}
+  constructor(public info: ModelInfo = TINY_INFO, public auto = true) {
+    this.running = info;
+  }
 
   async start(preferred?: BackendName): Promise<BackendName> {
     this.startedWith = preferred;
@@ -43,6 +65,7 @@ export class FakeClient implements ModelClient {
   async loadCheckpoint(source: CheckpointSource) {
     this.loads.push(source);
     if (this.failAllLoads || (this.failUrlLoad && source.kind === 'url')) throw new Error('HTTP 404 for config.json');
+    this.running = this.info;
     return { label: source.label, info: this.info, notes: [] };
   }
 
@@ -53,21 +76,99 @@ export class FakeClient implements ModelClient {
 
   forgetImage(imageKey: string): void {
     this.images.delete(imageKey);
+    this.forgetImageCalls.push(imageKey);
+    for (const lane of this.lanes.values()) {
+      if (lane.waiting?.params.imageKey === imageKey) {
+        const w = lane.waiting;
+        lane.waiting = null;
+        w.superseded = true;
+        w.resolve(null);
+      }
+    }
   }
 
   reconstruct(params: ReconstructParams, lane = params.imageKey): Promise<Reconstruction | null> {
     const id = this.nextId++;
-    this.latest.set(lane, id);
     return new Promise((resolve, reject) => {
       const call: ReconstructCall = {
-        params, lane, id, settled: false,
-        resolve: (r) => { call.settled = true; resolve(this.latest.get(lane) === id ? r : null); },
-        reject: (e) => { call.settled = true; reject(e); },
-        answer: () => { const r = fakeReconstruction(params, this.info, id); call.resolve(r); return r; },
+        params, lane, id, settled: false, superseded: false, sent: false, image: undefined,
+        resolve: (r) => this.settle(call, () => resolve(r)),
+        reject: (e) => this.settle(call, () => reject(e)),
+        answer: () => {
+          if (call.settled) throw new Error(`call ${id} is already settled`);
+          if (this.lanes.get(lane)?.inFlight !== call) throw new Error(`call ${id} is not in the worker (it waits behind lane ${lane}'s call)`);
+          if (!call.image) {
+            call.reject(new Error(`no image ${params.imageKey} in the worker`));
+            return null;
+          }
+          const r = fakeReconstruction(params, this.running, id);
+          call.resolve(r);
+          return r;
+        },
       };
       this.calls.push(call);
-      if (this.auto) queueMicrotask(() => call.answer());
+      let l = this.lanes.get(lane);
+      if (!l) this.lanes.set(lane, (l = { inFlight: null, waiting: null }));
+      if (l.waiting) {
+        const w = l.waiting;
+        l.waiting = null;
+        w.superseded = true;
+        w.resolve(null);
+      }
+      l.waiting = call;
+      this.pump(lane);
     });
+  }
+
+  /**
+   * A worker crash as the real client handles it: 'restarting'; the call each lane had in the dead
+   * worker waits again (or resolves null when a newer one waits); the new worker is up ('backend');
+   * then the images and the waiting calls are sent again.
+   */
+  crash(reason = 'the model worker crashed', backend: BackendName = 'cpu'): void {
+    this.restarting = true;
+    this.emit({ type: 'restarting', reason, backend });
+    for (const l of this.lanes.values()) {
+      const c = l.inFlight;
+      if (!c) continue;
+      l.inFlight = null;
+      if (l.waiting) {
+        c.superseded = true;
+        c.resolve(null);
+      } else {
+        l.waiting = c;
+      }
+    }
+    this.emit({ type: 'backend', backend, notes: [] });
+    this.restarting = false;
+    for (const lane of [...this.lanes.keys()]) this.pump(lane);
+  }
+
+  /** The call of a lane now in the worker. */
+  inFlight(lane: string): ReconstructCall | null {
+    return this.lanes.get(lane)?.inFlight ?? null;
+  }
+
+  private settle(call: ReconstructCall, done: () => void): void {
+    if (call.settled) return;
+    call.settled = true;
+    done();
+    const l = this.lanes.get(call.lane);
+    if (l?.inFlight === call) {
+      l.inFlight = null;
+      this.pump(call.lane);
+    }
+  }
+
+  private pump(lane: string): void {
+    const l = this.lanes.get(lane);
+    if (!l || l.inFlight || !l.waiting || this.restarting) return;
+    const call = l.waiting;
+    l.waiting = null;
+    l.inFlight = call;
+    call.sent = true;
+    call.image = this.images.get(call.params.imageKey);
+    if (this.auto) queueMicrotask(() => { if (!call.settled) call.answer(); });
   }
 
   cancelLoad(): void {}
@@ -83,8 +184,9 @@ export class FakeClient implements ModelClient {
 
   dispose(): void {}
 
-  callsFor(key: string): ReconstructCall[] {
-    return this.calls.filter((c) => c.params.imageKey === key);
+  /** The calls of one lane: an image's row when given its key (a sweep cell's lane is `sweepKey(key, ratio)`). */
+  callsFor(lane: string): ReconstructCall[] {
+    return this.calls.filter((c) => c.lane === lane);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatRef, parseRef } from '../../store/checkpointRef';
-import { DEFAULT_SOURCE, FALLBACK_SOURCE } from '../../store/modelSlice';
+import { DEFAULT_SOURCE, FALLBACK_SOURCE } from '../../store/sessionSlice';
 import { CATALOGUE, catalogueEntry, hubFilePrefix, loadable, sourceForEntry } from './catalogue';
 
 const byId = (id: string) => {

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useApp, useAppStore } from '../../store/react';
-import { fetchSampleFile, type Sample } from './samples';
+import type { Sample } from './samples';
 import { intakeFiles } from './intake';
 import { useImageIntake } from './useImageIntake';
 import { useSamples } from './useSamples';
@@ -13,7 +13,7 @@ function SamplePicker() {
   const add = async (s: Sample) => {
     setBusy(s.file);
     try {
-      await store.getState().addFiles([await fetchSampleFile(s)]);
+      await store.getState().addSample(s.file);
     } catch (e) {
       store.getState().notify('error', (e as Error).message);
     } finally {
@@ -59,13 +59,43 @@ export function ImageDrop() {
             }}
           />
         </label>
-        {count > 0 && (
-          <button type="button" className="button button-quiet" data-testid="clear-all"
-            onClick={() => store.getState().clearImages()}>Remove all ({count})</button>
-        )}
+        {count > 0 && <RemoveAll count={count} />}
       </div>
       <SamplePicker />
+      <UndoRemove />
     </section>
+  );
+}
+
+/** "Remove all", asking first. */
+function RemoveAll({ count }: { count: number }) {
+  const store = useAppStore();
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return <button type="button" className="button button-quiet" data-testid="clear-all" onClick={() => setAsking(true)}>Remove all ({count})</button>;
+  }
+  return (
+    <span className="confirm-inline" role="group" aria-label="Confirm removing every picture">
+      <span>Remove {count === 1 ? 'the picture' : `all ${count} pictures`} from this page and this browser?</span>
+      <button type="button" className="button button-danger" data-testid="clear-all-confirm"
+        onClick={() => { setAsking(false); store.getState().clearImages(); }}>Remove</button>
+      <button type="button" className="button" data-testid="clear-all-cancel" onClick={() => setAsking(false)}>Keep</button>
+    </span>
+  );
+}
+
+/** After a removal: what went, and a way back. */
+function UndoRemove() {
+  const store = useAppStore();
+  const removed = useApp((s) => s.removed);
+  if (!removed) return null;
+  const n = removed.entries.length;
+  return (
+    <p className="undo-bar" role="status" data-testid="undo-bar">
+      <span>Removed {n === 1 ? `“${removed.entries[0].name}”` : `${n} pictures`}.</span>
+      <button type="button" className="button button-small" data-testid="undo-remove" onClick={() => store.getState().undoRemove()}>Undo</button>
+      <button type="button" className="button button-quiet button-small" aria-label="Dismiss" onClick={() => store.getState().dismissRemoved()}>×</button>
+    </p>
   );
 }
 

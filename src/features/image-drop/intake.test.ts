@@ -12,11 +12,11 @@ describe('dropped, pasted and picked files', () => {
     expect(images.map((x) => x.name)).toEqual(['cat.jpg', 'photo.PNG', 'notes.json', 'weights.safetensors.jpg', 'archive.zip', 'pasted-2024-01-01-10-00-00.png']);
   });
 
-  it('are handed to the store: pictures to addFiles, a checkpoint to loadCheckpointFiles (once, with its config)', async () => {
+  it('are handed to the store: pictures to addFiles, a checkpoint to slot A’s loadFiles (once, with its config)', async () => {
     const calls: { kind: string; names: string[] }[] = [];
     const sink = {
       addFiles: async (x: { name: string }[]) => void calls.push({ kind: 'images', names: x.map((y) => y.name) }),
-      loadCheckpointFiles: async (x: { name: string }[]) => (calls.push({ kind: 'checkpoint', names: x.map((y) => y.name) }), true),
+      slotApi: { A: { loadFiles: async (x: { name: string }[]) => (calls.push({ kind: 'checkpoint', names: x.map((y) => y.name) }), true) } },
     };
     expect(intakeFiles(sink, [f('a.png'), f('model.safetensors'), f('config.json'), f('b.webp')])).toEqual({ images: 2, checkpoint: 2 });
     expect(calls).toEqual([{ kind: 'images', names: ['a.png', 'b.webp'] }, { kind: 'checkpoint', names: ['model.safetensors', 'config.json'] }]);

@@ -49,3 +49,13 @@ export async function fetchSampleFile(sample: Sample, fetchFn: typeof fetch = fe
   if (!res.ok) throw new Error(`sample “${sample.title}” could not be fetched (HTTP ${res.status})`);
   return { name: sample.file, blob: await res.blob() };
 }
+
+/** The sample a first visit opens with (the README's picture). */
+export const FIRST_SAMPLE = 'canyon.jpg';
+
+/** Downloads a sample the index lists, by file name (what a link names); refuses any other name. */
+export async function fetchSampleByName(file: string, fetchFn: typeof fetch = fetch, base = SAMPLES_BASE): Promise<{ name: string; blob: Blob }> {
+  const sample = (await fetchSamples(fetchFn, base)).find((s) => s.file === file);
+  if (!sample) throw new Error(`the link names a sample “${file.slice(0, 64)}” this page does not have`);
+  return fetchSampleFile(sample, fetchFn);
+}

@@ -1,9 +1,10 @@
 import { useId, useState } from 'react';
 import type { MaskPattern, NormPixStats, ResizeMode } from '../../protocol/messages';
 import type { MaskStyle } from '../../shared/panels';
-import { MAX_RATIO_PCT, MAX_SEED } from '../../store/settings';
+import { countMasked } from '../../shared/masking';
+import { seededMask } from '../../store/masks';
+import { MAX_RATIO_PCT, parseSeedInput } from '../../store/settings';
 import { useApp, useAppStore } from '../../store/react';
-import { maskedAtRatio } from './maskMath';
 
 const PATTERN_LABELS: Record<MaskPattern, string> = {
   random: 'Random (as in the paper)',
@@ -15,23 +16,33 @@ const PATTERN_LABELS: Record<MaskPattern, string> = {
 function SeedInput({ id, seed, onCommit }: { id: string; seed: number; onCommit: (n: number) => void }) {
   const [draft, setDraft] = useState(String(seed));
   const [shown, setShown] = useState(seed);
+  const [error, setError] = useState<string | null>(null);
   if (shown !== seed) {
     setShown(seed);
     setDraft(String(seed));
   }
-  const valid = (v: string) => /^\d+$/.test(v.trim()) && Number(v) <= MAX_SEED;
+  const errorId = `${id}-error`;
   return (
-    <input
-      id={id} type="number" inputMode="numeric" min={0} max={MAX_SEED} step={1}
-      aria-label="Seed" data-testid="seed-input" className="seed-input"
-      aria-invalid={!valid(draft)}
-      value={draft}
-      onChange={(e) => {
-        setDraft(e.target.value);
-        if (valid(e.target.value)) onCommit(Number(e.target.value));
-      }}
-      onBlur={() => setDraft(String(seed))}
-    />
+    <>
+      <input
+        id={id} type="text" inputMode="numeric" autoComplete="off" spellCheck={false}
+        aria-label="Seed" data-testid="seed-input" className="seed-input"
+        aria-invalid={error !== null} aria-describedby={error ? errorId : undefined}
+        value={draft}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          const r = parseSeedInput(e.target.value);
+          setError(r.ok ? null : r.message);
+          if (r.ok) onCommit(r.seed);
+        }}
+        onBlur={() => {
+          // An invalid entry is not used: say so, and show the seed that runs.
+          if (error) setError(`${error}; seed ${seed} is still in use`);
+          setDraft(String(seed));
+        }}
+      />
+      {error && <p id={errorId} className="hint hint-error" role="alert" data-testid="seed-error">{error}</p>}
+    </>
   );
 }
 
@@ -42,7 +53,15 @@ export function MaskControls() {
   const actions = useAppStore().getState();
   const ids = { ratio: useId(), pattern: useId(), style: useId(), resize: useId(), stats: useId(), seed: useId() };
   const painted = settings.pattern === 'painted';
-  const numPatches = info ? (info.imgSize / info.patchSize) ** 2 : null;
+  const grid = info ? info.imgSize / info.patchSize : null;
+  const numPatches = grid !== null ? grid * grid : null;
+  // Painting: the readout is the first picture's painted share, not the slider's stale ratio.
+  const paintedMask = useApp((s) => {
+    const key = s.order.find((k) => s.entries[k]?.paintedMask);
+    return key ? s.entries[key].paintedMask : null;
+  });
+  const paintedCount = painted && paintedMask ? countMasked(paintedMask) : null;
+  const shownPct = paintedCount !== null && paintedMask ? Math.round((100 * paintedCount) / paintedMask.length) : settings.ratioPct;
   // Only a checkpoint trained on normalised pixels (A, or B when comparing) needs the choice.
   const normPix = info?.normPixLoss ? (compareNormPix ? 'A and B each' : 'This checkpoint') : compareNormPix ? 'Checkpoint B' : null;
 
@@ -57,13 +76,14 @@ export function MaskControls() {
             value={settings.ratioPct} disabled={painted}
             onChange={(e) => actions.setRatioPct(Number(e.target.value))}
           />
-          <output htmlFor={ids.ratio} className="ratio-value" data-testid="mask-ratio-value">{settings.ratioPct}&thinsp;%</output>
+          <output htmlFor={ids.ratio} className="ratio-value" data-testid="mask-ratio-value"
+            title={painted ? 'The share of patches painted hidden (first picture)' : undefined}>{painted && paintedCount === null ? '—' : <>{shownPct}&thinsp;%</>}</output>
         </div>
         <p className="hint">
           {painted
-            ? 'Painting: click or drag on a masked panel to hide or reveal patches.'
-            : numPatches !== null
-              ? `${maskedAtRatio(numPatches, settings.ratioPct)} of ${numPatches} patches hidden`
+            ? `Painting: click or drag on a masked panel (or focus it and use the arrow keys and Space) to hide or reveal patches${paintedCount !== null && paintedMask ? `; ${paintedCount} of ${paintedMask.length} hidden in the first picture` : ''}.`
+            : grid !== null && numPatches !== null
+              ? `${countMasked(seededMask(settings, grid))} of ${numPatches} patches hidden`
               : '\u00a0'}
         </p>
       </div>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { lenKeepFor, patternNoise, planFromMask, planFromNoise, seededNoise, mulberry32 } from '../../../src/model';
+import { countMasked, lenKeepFor, maskFor, MAX_SEED, patternNoise, planFromMask, planFromNoise } from '../../../src/shared/masking';
+import { mulberry32, seededNoise } from '../../../src/shared/prng';
 
 const GRID = 14; // 224 / 16
 const L = GRID * GRID;
@@ -73,6 +74,27 @@ describe('mask patterns', () => {
       expect(rowParity.size).toBe(1);
       expect(colParity.size).toBe(1);
     }
+  });
+
+  it('grid at 50 % is a checkerboard (no patch shares an edge with a patch of its own kind), not stripes', () => {
+    for (const seed of [0, 1, 2, 3, 12345]) {
+      const m = masked('grid', seed, 0.5);
+      expect(countMasked(m)).toBe(L / 2);
+      for (let r = 0; r < GRID; r++) for (let c = 0; c + 1 < GRID; c++) {
+        expect(m[r * GRID + c], `row ${r}, columns ${c}-${c + 1}, seed ${seed}`).not.toBe(m[r * GRID + c + 1]);
+        if (r + 1 < GRID) expect(m[r * GRID + c], `rows ${r}-${r + 1}, column ${c}`).not.toBe(m[(r + 1) * GRID + c]);
+      }
+    }
+  });
+
+  it('maskFor gives the plan\'s mask for seeded and painted specs, and seeds span uint32', () => {
+    const m = maskFor({ pattern: 'random', maskRatio: 0.75, seed: MAX_SEED }, GRID);
+    expect(countMasked(m)).toBe(L - Math.trunc(L * 0.25));
+    expect(Array.from(m)).toEqual(Array.from(planFromNoise(seededNoise(MAX_SEED, 1, L), 1, 0.75).mask));
+    const painted = new Uint8Array(L);
+    painted[5] = 1;
+    expect(Array.from(maskFor({ pattern: 'painted', mask: painted }, GRID))).toEqual(Array.from(painted));
+    expect(() => maskFor({ pattern: 'painted', mask: new Uint8Array(3) }, GRID)).toThrow(/3 entries/);
   });
 
   it('block masks are clumped: masked patches have far more masked neighbours than random ones', () => {

@@ -1,0 +1,153 @@
+// Page object of the playground: what a visitor does (open the page, add pictures, move the slider,
+// paint, pick checkpoints) and what they see (panels, figures, status), for the browser tests.
+// Each test opens its own browser context through it, so tests never depend on one another's order.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { countGreyPatches } from '../../../src/shared/panels';
+
+/** How long a page may take to reach "ready" or draw a result, in ms (SwiftShader is slow). */
+export const READY_MS = 120_000;
+/** The viewport of a desktop visitor, in CSS px. */
+export const DESKTOP = { width: 1300, height: 900 } as const;
+
+/** The reference's masked-patch count at a ratio: L - int(L * (1 - ratio)). */
+export const expectedMasked = (numPatches: number, pct: number): number => numPatches - Math.trunc(numPatches * (1 - pct / 100));
+
+export class Playground {
+  private constructor(readonly page: Page, readonly ctx: BrowserContext, private readonly ownsContext: boolean) {}
+
+  /** Opens the page with a query string in a fresh context (or `ctx`) and waits until the model is ready. */
+  static async open(browser: Browser, baseUrl: string, query: string,
+    o: { ctx?: BrowserContext; viewport?: { width: number; height: number } } = {}): Promise<Playground> {
+    const ctx = o.ctx ?? await browser.newContext({ viewport: o.viewport ?? DESKTOP });
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('pageerror:', e.message));
+    await page.goto(`${baseUrl}?${query}`);
+    const pg = new Playground(page, ctx, !o.ctx);
+    await pg.waitReady();
+    return pg;
+  }
+
+  /** Closes the page (and its context when this object made it). */
+  async close(): Promise<void> {
+    if (this.ownsContext) await this.ctx.close();
+    else await this.page.close();
+  }
+
+  async waitReady(): Promise<void> {
+    await this.page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
+  }
+
+  async reload(): Promise<void> {
+    await this.page.reload();
+    await this.waitReady();
+  }
+
+  /** Adds pictures through the file input. */
+  async addPictures(...files: string[]): Promise<void> {
+    await this.page.setInputFiles('[data-testid="image-input"]', files);
+  }
+
+  /** Waits until `n` rows have decoded. */
+  async waitForReadyRows(n: number): Promise<void> {
+    await this.page.waitForFunction((k) => document.querySelectorAll('[data-testid="image-row"][data-status="ready"]').length === k, n, { timeout: READY_MS });
+  }
+
+  rowCount(): Promise<number> {
+    return this.page.locator('[data-testid="image-row"]').count();
+  }
+
+  /** Waits until row `row` shows a finished result (for the given ratio in percent, when given). */
+  async waitForResult(ratioPct?: number, row = 0): Promise<void> {
+    await this.page.waitForFunction(([r, i]) => {
+      const el = document.querySelectorAll('[data-testid="image-row"]')[i as number];
+      if (!el || el.getAttribute('data-pending') === 'true') return false;
+      if (!el.querySelector('canvas[data-testid="panel-pasted"][data-drawn="true"]')) return false;
+      return r === null || el.getAttribute('data-result-ratio') === String(r);
+    }, [ratioPct ?? null, row] as const, { timeout: READY_MS });
+  }
+
+  /** Pixels of a panel canvas in row `row` (`panel-masked`, `compare-panel-reconstruction`, ...). */
+  panelPixels(testId: string, row = 0): Promise<{ width: number; data: number[] }> {
+    return this.page.evaluate(([id, r]) => {
+      const rows = document.querySelectorAll('[data-testid="image-row"]');
+      const c = rows[r as number].querySelector(`canvas[data-testid="${id}"]`) as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+      return { width: c.width, data: Array.from(d.data) };
+    }, [testId, row] as const);
+  }
+
+  /** Masked patches drawn in the masked panel: patches whose every pixel is the reference demo's mean grey. */
+  async countMaskedPatches(grid: number, row = 0): Promise<number> {
+    const { width, data } = await this.panelPixels('panel-masked', row);
+    return countGreyPatches(Uint8ClampedArray.from(data), width, width / grid);
+  }
+
+  slider() {
+    return this.page.getByLabel('Mask ratio');
+  }
+
+  /** Presses arrow keys on the focused slider without waiting in between. */
+  async nudgeSlider(steps: number): Promise<void> {
+    await this.slider().focus();
+    const key = steps < 0 ? 'ArrowLeft' : 'ArrowRight';
+    for (let i = 0; i < Math.abs(steps); i++) await this.page.keyboard.press(key);
+  }
+
+  async setPattern(pattern: 'random' | 'block' | 'grid' | 'painted'): Promise<void> {
+    await this.page.selectOption('[data-testid="mask-pattern"]', pattern);
+  }
+
+  pattern(): Promise<string> {
+    return this.page.inputValue('[data-testid="mask-pattern"]');
+  }
+
+  /** Clicks the centre of patch `index` of row `row`'s masked panel. */
+  async clickPatch(index: number, grid: number, row = 0): Promise<void> {
+    const canvas = this.page.locator('[data-testid="image-row"] canvas[data-testid="panel-masked"]').nth(row);
+    const box = (await canvas.boundingBox())!;
+    const cell = box.width / grid;
+    await this.page.mouse.click(box.x + ((index % grid) + 0.5) * cell, box.y + (Math.floor(index / grid) + 0.5) * cell);
+  }
+
+  /** The row's "masked patches" figure text. */
+  maskedFigure(row = 0): Promise<string | null> {
+    return this.page.locator('[data-testid="image-row"] [data-testid="metric-masked"]').nth(row).textContent();
+  }
+
+  statusBackend(): Promise<string | null> {
+    return this.page.textContent('[data-testid="status-backend"]');
+  }
+
+  statusCheckpoint(): Promise<string | null> {
+    return this.page.textContent('[data-testid="status-checkpoint"]');
+  }
+
+  /** Waits until the status bar names a checkpoint matching `re`. */
+  async waitForCheckpoint(re: RegExp): Promise<void> {
+    await this.page.waitForFunction((src) => new RegExp(src).test(document.querySelector('[data-testid="status-checkpoint"]')?.textContent ?? ''),
+      re.source, { timeout: READY_MS });
+  }
+
+  async openPicker(): Promise<void> {
+    if (await this.page.getAttribute('[data-testid="checkpoint-picker"]', 'data-open') !== 'true') await this.page.click('[data-testid="picker-toggle"]');
+  }
+
+  /** Loads `org/name[@rev]` from the hub form. */
+  async loadFromHub(ref: string): Promise<void> {
+    await this.openPicker();
+    await this.page.fill('[data-testid="hub-repo-input"]', ref);
+    await this.page.click('[data-testid="hub-load"]');
+  }
+
+  /** Loads a checkpoint file from disk through the picker. */
+  async loadCheckpointFile(file: string): Promise<void> {
+    await this.openPicker();
+    await this.page.setInputFiles('[data-testid="checkpoint-file-input"]', file);
+  }
+
+  /** The text of the checkpoint error banner, once one shows. */
+  async checkpointError(): Promise<string | null> {
+    await this.page.waitForSelector('[data-testid="checkpoint-error"]', { timeout: READY_MS });
+    return this.page.textContent('[data-testid="checkpoint-error"]');
+  }
+}
