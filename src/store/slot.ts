@@ -2,6 +2,7 @@
 // download waiting for a yes), and its reconstructions of every picture under the page's masks.
 // One factory serves A (the page's checkpoint) and B (the comparison), and any slot after them.
 import type { CheckpointSource, ModelInfo, Rgba } from '../protocol/messages';
+import { LoadError } from '../worker-client/errors';
 import type { ClientEvent, LoadedCheckpoint, ModelClient } from '../worker-client/types';
 import { parseRef, refForSource, sourceForRef } from './checkpointRef';
 import { classifyLoadError, failureHeadline, meterUpdate, sentence, type LoadFailure, type PendingDownload, type RateMeter } from './loading';
@@ -77,6 +78,11 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
   let loadToken = 0;
   /** Signature of the last request per picture (identical repeats are skipped). */
   const requested = new Map<string, string>();
+  /** Ticket of the newest request per picture: only its outcome settles the row's pending state. */
+  const tickets = new Map<string, number>();
+  let nextTicket = 0;
+  /** The load a Cancel click hit before the worker had started (the client had nothing to cancel yet). */
+  let cancelledLoad = -1;
   /** The pixels the worker holds per picture (by reference). */
   const sent = new Map<string, Rgba>();
   /** fitKey of a re-fit in flight per picture (this slot's size differs from A's). */
@@ -124,12 +130,14 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
       for (const k of sent.keys()) client?.forgetImage(k);
       sent.clear();
       requested.clear();
+      tickets.clear();
       fitting.clear();
       if (Object.keys(slot().rows).length) patch({ rows: {} });
       return;
     }
     if (sent.delete(key)) client?.forgetImage(key);
     requested.delete(key);
+    tickets.delete(key);
     fitting.delete(key);
     if (slot().rows[key]) {
       set((s) => {
@@ -227,16 +235,26 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
     const mask = maskOf(settings, e, grid);
     if (!mask) return;
     const signature = `${st.generation}|${size}|${maskSignature(mask)}|${settings.normPixStats}`;
-    if (requested.get(key) === signature && sent.get(key) === input) return;
+    const labels = { ratioPct: settings.ratioPct, seed: settings.seed, pattern: settings.pattern };
+    if (requested.get(key) === signature && sent.get(key) === input) {
+      // Same mask under other settings (two ratios can hide as many patches): the picture stands, its labels follow.
+      const shownNow = st.rows[key]?.result;
+      if (shownNow && !st.rows[key]?.pending && (shownNow.ratioPct !== labels.ratioPct || shownNow.seed !== labels.seed || shownNow.pattern !== labels.pattern)) {
+        patchRow(key, { result: { ...shownNow, ...labels } });
+      }
+      return;
+    }
     requested.set(key, signature);
+    const ticket = ++nextTicket;
+    tickets.set(key, ticket);
     if (sent.get(key) !== input) {
       sent.set(key, input);
       c.setImage(key, input);
     }
-    const shown = { input, mask, ratioPct: settings.ratioPct, seed: settings.seed, pattern: settings.pattern };
+    const shown = { input, mask, ...labels };
     const generation = st.generation;
     if (!st.rows[key]?.pending) patchRow(key, { pending: true });
-    const latest = () => requested.get(key) === signature;
+    const latest = () => tickets.get(key) === ticket;
     let p;
     try {
       p = c.reconstruct({ imageKey: key, mask, normPixStats: settings.normPixStats });
@@ -254,7 +272,10 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
       }
       // A result from an older checkpoint is never drawn; an older mask's is (the panels follow the slider).
       if (slot().generation !== generation) return;
-      patchRow(key, { pending: !latest(), error: null, result: { recon: r, ...shown } });
+      // The newest answer wears the settings of now (they may have moved to another ratio with the same mask).
+      const now = get().settings;
+      const current = latest() ? { ratioPct: now.ratioPct, seed: now.seed, pattern: now.pattern } : {};
+      patchRow(key, { pending: !latest(), error: null, result: { recon: r, ...shown, ...current } });
       patch({ lastTimings: r.timings, lastAt: ctx.deps.now() });
     }, (err) => {
       if (!latest()) return;
@@ -269,6 +290,7 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
     patch({ loading: { label: source.label, ref: refOf(source), kind: source.kind }, progress: null });
     try {
       const c = await ensureClient();
+      if (cancelledLoad === token) throw new LoadError('cancelled', 'cancelled');
       if (!slot().info) patch({ phase: 'loading' });
       const r = await c.loadCheckpoint(source);
       if (client !== c) return { ok: false, error: new Error('the slot was closed'), stale: true };
@@ -376,7 +398,9 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
     },
 
     cancelLoad() {
-      if (slot().loading) client?.cancelLoad();
+      if (!slot().loading) return;
+      cancelledLoad = loadToken;
+      client?.cancelLoad();
     },
 
     async retry() {

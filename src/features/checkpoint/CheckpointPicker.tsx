@@ -264,7 +264,9 @@ function CompareSelect() {
     if (!value) return s.slotApi.B.close();
     const e = catalogueEntry(value);
     const source = e ? sourceForEntry(e, s.settings.hfEndpoint) : null;
-    void (source ? s.slotApi.B.load(source) : s.slotApi.B.loadRef(value));
+    // A hub checkpoint not in this browser yet asks first (with its size), as a link's does.
+    if (source?.kind === 'hub' || (!source && value.startsWith('hf:'))) void s.slotApi.B.followLink(value);
+    else void (source ? s.slotApi.B.load(source) : s.slotApi.B.loadRef(value));
   };
   return (
     <div className="picker-field compare-field">

@@ -12,15 +12,23 @@ describe('download prompt', () => {
   it('names the repository and the catalogue’s size, with Download and Not now', () => {
     const html = renderToStaticMarkup(
       <DownloadPrompt slot="a" pending={{ ref: 'hf:facebook/vit-mae-base', source: hub('facebook/vit-mae-base') }} onConfirm={noop} onDismiss={noop} />);
-    expect(text(html)).toContain('This link asks for facebook/vit-mae-base (~448 MB). Download it?');
+    expect(text(html)).toContain('Download facebook/vit-mae-base (~448 MB)? It is not in this browser yet.');
+    expect(html).not.toContain('download-host');
     expect(html).toContain('data-testid="confirm-download"');
     expect(html).toContain('data-testid="dismiss-download"');
+  });
+
+  it('names the host when a link set another hub address than the public hub', () => {
+    const source: CheckpointSource = { kind: 'hub', repo: 'facebook/vit-mae-base', revision: 'main', endpoint: 'https://evil.example', label: 'facebook/vit-mae-base' };
+    const html = renderToStaticMarkup(<DownloadPrompt slot="a" pending={{ ref: 'hf:facebook/vit-mae-base', source }} onConfirm={noop} onDismiss={noop} />);
+    expect(text(html)).toContain('Download facebook/vit-mae-base (~448 MB) from evil.example (not the public hub)?');
+    expect(html).toContain('data-testid="download-host"');
   });
 
   it('leaves the size out when the catalogue does not know it; B’s ids are prefixed', () => {
     const html = renderToStaticMarkup(
       <DownloadPrompt slot="b" pending={{ ref: 'hf:org/mine', source: hub('org/mine') }} onConfirm={noop} onDismiss={noop} />);
-    expect(text(html)).toContain('B: This link asks for org/mine. Download it?');
+    expect(text(html)).toContain('B: Download org/mine? It is not in this browser yet.');
     expect(html).toContain('data-testid="compare-confirm-download"');
     expect(renderToStaticMarkup(<DownloadPrompt slot="a" pending={null} onConfirm={noop} onDismiss={noop} />)).toBe('');
   });

@@ -4,6 +4,7 @@
 import {
   failureHeadline, retryable, sentence, type LoadFailure, type LoadInFlight, type LoadProgress, type PendingDownload,
 } from '../../store/loading';
+import { DEFAULT_HF_ENDPOINT } from '../../store/settings';
 import { catalogueEntry } from './catalogue';
 import { formatBytes, formatEta, formatRate, percentOf } from './format';
 
@@ -97,15 +98,26 @@ export interface DownloadPromptProps {
 }
 
 /** Asks before the hub download a link names (its size when the catalogue knows it). */
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
+
 export function DownloadPrompt({ pending, onConfirm, onDismiss, slot }: DownloadPromptProps) {
   if (!pending) return null;
   const id = (s: string) => (slot === 'a' ? s : `compare-${s}`);
   const size = catalogueEntry(pending.ref)?.sizeBytes;
+  // A link can set the hub address: a download from anywhere else says where from.
+  const host = pending.source.kind === 'hub' && pending.source.endpoint !== DEFAULT_HF_ENDPOINT ? hostOf(pending.source.endpoint) : null;
   return (
     <div className="load-error is-prompt" role="status" data-testid={id('download-prompt')} data-ref={pending.ref ?? ''}>
       <div className="load-error-text">
-        {slot === 'b' && <strong>B: </strong>}This link asks for <strong>{pending.source.label}</strong>
-        {size ? ` (~${formatBytes(size)})` : ''}. Download it?
+        {slot === 'b' && <strong>B: </strong>}Download <strong>{pending.source.label}</strong>
+        {size ? ` (~${formatBytes(size)})` : ''}
+        {host && <> from <strong className="prompt-host" data-testid={id('download-host')}>{host}</strong> (not the public hub)</>}? It is not in this browser yet.
       </div>
       <div className="load-error-actions">
         <button type="button" className="button button-small" data-testid={id('confirm-download')} onClick={onConfirm}>Download</button>

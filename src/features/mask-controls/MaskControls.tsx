@@ -150,6 +150,8 @@ export function MaskControls() {
           <input type="checkbox" data-testid="heatmap-toggle" checked={settings.heatmap} onChange={(e) => actions.setHeatmap(e.target.checked)} />
           <span>Error heatmap</span>
         </label>
+        <button type="button" className="button button-quiet" data-testid="reset-settings" onClick={actions.resetSettings}
+          title="Mask ratio 75 %, seed 0, random pattern, grey, centre crop, no grid or heatmap">Reset settings</button>
       </div>
     </section>
   );

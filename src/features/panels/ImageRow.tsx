@@ -30,6 +30,9 @@ function ErrorRow({ entry }: { entry: ImageEntry }) {
   );
 }
 
+/** Enlargement past which a row says its picture was upscaled (blur makes the figures look better). */
+const UPSCALE_NOTE_FACTOR = 2;
+
 function ReadyRow({ entry }: { entry: ImageEntry }) {
   const store = useAppStore();
   const settings = useApp((s) => s.settings);
@@ -66,6 +69,8 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
   };
 
   const src = entry.sourceSize;
+  // How much the fit enlarges the picture (crop: the shorter side; squash: the smaller factor).
+  const upscale = src ? size / (settings.resize === 'crop' ? Math.min(src.width, src.height) : Math.max(src.width, src.height)) : null;
   return (
     <article
       ref={ref} className={`row ${pending ? 'is-pending' : ''}`} data-testid="image-row" data-key={entry.key}
@@ -79,6 +84,11 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
           <h2 className="row-name" title={entry.name}>{entry.name}</h2>
           <span className="row-meta">
             {src ? `${src.width} × ${src.height} px → ${size} px ${settings.resize === 'crop' ? 'centre crop' : 'squashed'}` : 'decoding…'}
+            {upscale !== null && upscale > UPSCALE_NOTE_FACTOR && (
+              <span className="row-note" data-testid="upscale-note" title="A blurry, enlarged picture is easier to paint back: its figures look better than they are">
+                {' '}· enlarged {upscale.toFixed(1)}×: blurry, so its error figures flatter the model
+              </span>
+            )}
             {result && <> · {formatMs(result.recon.timings.totalMs)}</>}
             {pending && <span className="spinner" role="status" aria-label="reconstructing" />}
           </span>

@@ -21,7 +21,8 @@ export class Playground {
     const ctx = o.ctx ?? await browser.newContext({ viewport: o.viewport ?? DESKTOP });
     const page = await ctx.newPage();
     page.on('pageerror', (e) => console.error('pageerror:', e.message));
-    await page.goto(`${baseUrl}?${query}`);
+    // A link that names no pictures (`img=`) opens with none: a first visit would otherwise add a sample.
+    await page.goto(`${baseUrl}?${/(^|&)img=/.test(query) ? query : `${query}&img=`}`);
     const pg = new Playground(page, ctx, !o.ctx);
     await pg.waitReady();
     return pg;
