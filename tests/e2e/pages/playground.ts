@@ -17,12 +17,13 @@ export class Playground {
 
   /** Opens the page with a query string in a fresh context (or `ctx`) and waits until the model is ready. */
   static async open(browser: Browser, baseUrl: string, query: string,
-    o: { ctx?: BrowserContext; viewport?: { width: number; height: number } } = {}): Promise<Playground> {
+    o: { ctx?: BrowserContext; viewport?: { width: number; height: number }; bare?: boolean } = {}): Promise<Playground> {
     const ctx = o.ctx ?? await browser.newContext({ viewport: o.viewport ?? DESKTOP });
     const page = await ctx.newPage();
     page.on('pageerror', (e) => console.error('pageerror:', e.message));
     // A link that names no pictures (`img=`) opens with none: a first visit would otherwise add a sample.
-    await page.goto(`${baseUrl}?${/(^|&)img=/.test(query) ? query : `${query}&img=`}`);
+    // `bare`: the query as given (a first visit).
+    await page.goto(`${baseUrl}?${o.bare || /(^|&)img=/.test(query) ? query : `${query}&img=`}`);
     const pg = new Playground(page, ctx, !o.ctx);
     await pg.waitReady();
     return pg;
