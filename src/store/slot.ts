@@ -6,7 +6,8 @@ import { LoadError } from '../worker-client/errors';
 import type { ClientEvent, LoadedCheckpoint, ModelClient } from '../worker-client/types';
 import { parseRef, refForSource, sourceForRef } from './checkpointRef';
 import { classifyLoadError, failureHeadline, meterUpdate, sentence, type LoadFailure, type PendingDownload, type RateMeter } from './loading';
-import { maskOf, maskSignature } from './masks';
+import { patchEntry } from './imagesSlice';
+import { maskOf, maskSignature, seededMask } from './masks';
 import type { GetState, SetState, SlotActions, SlotHooks, SlotId, SlotRow, SlotState, StoreContext } from './types';
 
 /** File name endings the checkpoint loader takes (anything else dropped on the page is a picture). */
@@ -232,7 +233,12 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
         return;
       }
     }
-    const mask = maskOf(settings, e, grid);
+    let mask = maskOf(settings, e, grid);
+    if (!mask && id === 'A') {
+      // Painting before any painting exists (a link, or a picture that decoded before the model): start from the seeded mask.
+      mask = Uint8Array.from(seededMask(settings, grid));
+      patchEntry(set, key, { paintedMask: mask });
+    }
     if (!mask) return;
     const signature = `${st.generation}|${size}|${maskSignature(mask)}|${settings.normPixStats}`;
     const labels = { ratioPct: settings.ratioPct, seed: settings.seed, pattern: settings.pattern };

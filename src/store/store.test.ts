@@ -477,3 +477,66 @@ describe('settings', () => {
     expect(new URLSearchParams(url).get('foo')).toBe('bar');
   });
 });
+
+describe('links and first visits', () => {
+  it('a painted link without a painting starts from the seeded mask and reconstructs', async () => {
+    const { get, client } = setup({ urlSettings: parseUrlSettings('?pattern=painted&ratio=50&seed=4') });
+    // The picture decodes before the model is in: no grid known yet, so no painting either.
+    await get().addFiles([file('a.png')]);
+    expect(get().entries[get().order[0]].paintedMask).toBeNull();
+    await get().boot();
+    await flush();
+    const key = get().order[0];
+    const grid = TINY_INFO.imgSize / TINY_INFO.patchSize;
+    const expected = seededMask({ pattern: 'random', ratioPct: 50, seed: 4 }, grid);
+    expect(Array.from(get().entries[key].paintedMask!)).toEqual(Array.from(expected));
+    expect(Array.from(client.callsFor(key).at(-1)!.params.mask)).toEqual(Array.from(expected));
+    expect(get().slots.A.rows[key].result).not.toBeNull();
+  });
+
+  it('a link names bundled samples with their paintings; a first visit opens with one sample', async () => {
+    const fetched: string[] = [];
+    const fetchSample = async (f: string) => {
+      fetched.push(f);
+      return file(f);
+    };
+    const grid = TINY_INFO.imgSize / TINY_INFO.patchSize;
+    const painted = new Uint8Array(grid * grid);
+    painted[3] = 1;
+    const { encodeMaskBits } = await import('../shared/masking');
+    const linked = setup({ fetchSample, urlImages: { samples: ['b.jpg'], paints: [encodeMaskBits(painted)] }, firstSample: 'a.jpg' });
+    await linked.get().boot();
+    await flush();
+    expect(fetched).toEqual(['b.jpg']);
+    const key = linked.get().order[0];
+    expect(linked.get().entries[key].sample).toBe('b.jpg');
+    expect(Array.from(linked.get().entries[key].paintedMask!)).toEqual(Array.from(painted));
+    // Added twice: still one row.
+    await linked.get().addSample('b.jpg');
+    expect(linked.get().order).toHaveLength(1);
+
+    fetched.length = 0;
+    const first = setup({ fetchSample, firstSample: 'a.jpg' });
+    await first.get().boot();
+    await flush();
+    expect(fetched).toEqual(['a.jpg']);
+    expect(first.get().order).toHaveLength(1);
+  });
+
+  it('Remove all can be undone, and the pictures are stored again', async () => {
+    const { get, persistence } = setup();
+    await get().boot();
+    await get().addFiles([file('a.png'), file('b.png')]);
+    await flush();
+    const keys = [...get().order];
+    get().clearImages();
+    await flush();
+    expect(get().order).toEqual([]);
+    expect((await persistence.load()).images).toHaveLength(0);
+    get().undoRemove();
+    await flush();
+    expect(get().order).toEqual(keys);
+    expect((await persistence.load()).images.map((i) => i.key).sort()).toEqual([...keys].sort());
+    expect(get().removed).toBeNull();
+  });
+});
