@@ -1,4 +1,4 @@
-// `npm run bench [-- --arch tiny,small,base] [--backend wasm,cpu] [--runs N] [--memory]`
+// `npm run bench [-- --arch tiny,small,base] [--backend wasm,cpu] [--runs N] [--memory] [--profile]`
 // Reconstruction latency (median of N runs after a warm-up) and host memory per architecture and
 // backend, measured side by side in one run, with random weights of the official shapes.
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,6 +20,8 @@ const ARCHS: Record<string, MaeConfig> = {
   large: { ...BASE, embedDim: 1024, depth: 24, numHeads: 16, decoderEmbedDim: 512, decoderDepth: 8, decoderNumHeads: 16 },
 };
 const MB = 1024 * 1024;
+/** Untimed reconstructions before a profiled one (XNNPACK packs weights on first use). */
+const PROFILE_WARMUP_RUNS = 2;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -55,11 +57,50 @@ async function memoryBench(archName: string): Promise<Record<string, number | st
   return { arch: archName, fileMB: Math.round(fileMB), rssWithFileMB: Math.round(base / MB), peakRssMB: Math.round(peak / MB), peakAboveFileMB: Math.round((peak - base) / MB), backendMB: Math.round(backendMB), gc: global.gc ? 'yes' : 'no' };
 }
 
+/**
+ * Kernel time by kernel name for one reconstruction (after a warm-up) under tf.profile: calls,
+ * total ms and share of the kernel total, largest first, plus wall time and time outside kernels.
+ */
+async function profileBench(archName: string, backend: NodeBackend): Promise<void> {
+  const config = ARCHS[archName];
+  if (!config) throw new Error(`unknown arch ${archName} (${Object.keys(ARCHS).join(', ')})`);
+  await useBackend(backend);
+  const model = Mae.create(config, randomParams(config, 0));
+  const rgba = Uint8ClampedArray.from({ length: config.imgSize * config.imgSize * 4 }, (_, i) => (i * 31) % 256);
+  const run = (seed: number) => reconstructImage(model, rgba, { mask: { pattern: 'random', maskRatio: 0.75, seed } });
+  for (let i = 0; i < PROFILE_WARMUP_RUNS; i++) await run(i);
+  const t0 = performance.now();
+  const info = await tf.profile(() => run(PROFILE_WARMUP_RUNS) as unknown as tf.TensorContainer);
+  const wallMs = performance.now() - t0;
+  const byName = new Map<string, { calls: number; ms: number }>();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    // Products split by rank: 2-D ones can take XNNPACK on wasm, batched ones cannot.
+    const key = /MatMul/.test(k.name) ? `${k.name} ${k.inputShapes[0]?.length ?? 0}-D` : k.name;
+    const e = byName.get(key) ?? { calls: 0, ms: 0 };
+    e.calls++;
+    e.ms += ms;
+    byName.set(key, e);
+  }
+  const total = [...byName.values()].reduce((a, e) => a + e.ms, 0);
+  console.log(`${archName} on ${backend}: ${info.kernels.length} kernels, ${total.toFixed(1)} ms in kernels, ${wallMs.toFixed(1)} ms wall (profiled)`);
+  console.log('| kernel | calls | ms | % |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const [name, e] of [...byName].sort((a, b) => b[1].ms - a[1].ms)) {
+    console.log(`| ${name} | ${e.calls} | ${e.ms.toFixed(2)} | ${((100 * e.ms) / total).toFixed(1)} |`);
+  }
+  model.dispose();
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { arch: { type: 'string', default: 'tiny,small,base' }, backend: { type: 'string', default: 'wasm,cpu' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, memory: { type: 'boolean', default: false } },
+    options: { arch: { type: 'string', default: 'tiny,small,base' }, backend: { type: 'string', default: 'wasm,cpu' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, memory: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } },
   });
+  if (values.profile) {
+    for (const a of values.arch!.split(',')) for (const b of values.backend!.split(',')) await profileBench(a, b as NodeBackend);
+    return;
+  }
   if (values.memory) {
     for (const a of values.arch!.split(',')) {
       const r = await memoryBench(a);
