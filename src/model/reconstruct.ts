@@ -5,11 +5,11 @@ import { gridSize } from './config';
 import type { Mae } from './mae';
 import type { MaskPlan, SeededPattern } from './masking';
 import { planFromMask, planFromNoise, patternNoise } from './masking';
-import { IMAGENET_MEAN, IMAGENET_STD } from './pixels';
+import { IMAGENET_MEAN, IMAGENET_STD, MAX_8BIT } from './pixels';
 import { NORM_PIX_EPS } from './mae';
 
-/** Largest 8-bit value, the PSNR peak. */
-const PEAK_8BIT = 255;
+/** The PSNR peak: the largest 8-bit value. */
+const PEAK_8BIT = MAX_8BIT;
 /** Spread, in patches, of the Gaussian that weighs visible patches when estimating a masked patch's statistics. */
 const STATS_SIGMA_PATCHES = 1.5;
 /** A Gaussian weight sum below Number.MIN_VALUE times this counts as underflowed (unitless). */
@@ -200,7 +200,9 @@ export async function reconstructBatch(model: Mae, patches: Float32Array, plan: 
     const shift = tf.tensor1d(Float32Array.from({ length: k }, (_, j) => PEAK_8BIT * IMAGENET_MEAN[j % 3]));
     const recon255 = tf.add(tf.mul(recon, scale), shift); // [N*L, k]
     const input255 = tf.add(tf.mul(target, scale), shift);
-    const pasted255 = tf.add(input255, tf.mul(masked, tf.sub(recon255, input255)));
+    // As the reference's paste, imgs (1 - mask) + recon mask: exactly one of the two on every patch.
+    const visible = tf.tensor2d(plan.mask.map((m) => 1 - m), [rows, 1]);
+    const pasted255 = tf.add(tf.mul(recon255, masked), tf.mul(input255, visible));
     const diff = tf.sub(tf.clipByValue(recon255, 0, PEAK_8BIT), input255);
     const error = tf.mean(tf.reshape(tf.square(diff), [rows * pp, 3]), -1); // [N*L*p*p]
     const errorSums = tf.sum(tf.reshape(tf.mul(tf.reshape(error, [rows, pp]), masked), [n, l * pp]), 1); // [N]
