@@ -31,9 +31,15 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** Uncaught errors of every page opened, in its workers too. */
+const pageErrors: string[] = [];
+
 async function open(ctx: BrowserContext, query: string): Promise<Page> {
   const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  page.on('pageerror', (e) => {
+    pageErrors.push(e.message);
+    console.error('pageerror:', e.message);
+  });
   await page.goto(`${server.url}?${query}`);
   await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
   return page;
@@ -80,6 +86,17 @@ describe('playground (wasm)', () => {
     expect(await page.textContent('[data-testid="status-backend"]')).toMatch(/WebAssembly|wasm/i);
     const label = await page.textContent('[data-testid="status-checkpoint"]');
     expect(label).toMatch(/mae-small|random weights/i);
+  });
+
+  it('runs the threaded WASM build from the minified bundle: every pthread worker loads the module', async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    // tfjs-backend-wasm starts its pthreads from blob: URLs, each with a stringified copy of its factory.
+    const threads = () => page.workers().filter((w) => w.url().startsWith('blob:'));
+    await expect.poll(() => threads().length, { timeout: READY_MS }).toBeGreaterThan(0);
+    for (const w of threads()) {
+      await expect.poll(() => w.evaluate(() => typeof (self as unknown as { Module?: { _pthread_self?: unknown } }).Module?._pthread_self), { timeout: READY_MS }).toBe('function');
+    }
+    expect(pageErrors).toEqual([]);
   });
 
   it('a dropped-in picture gets four rendered panels, with the masked patch count of the ratio', async () => {
