@@ -1,9 +1,12 @@
-// `npm run bench [-- --arch tiny,small,base] [--backend wasm,cpu] [--runs N] [--memory]`
+// `npm run bench [-- --arch tiny,small,base] [--backend wasm,cpu] [--runs N] [--memory] [--profile]`
 // Reconstruction latency (median of N runs after a warm-up) and host memory per architecture and
 // backend, measured side by side in one run, with random weights of the official shapes.
+// `npm run --silent bench -- --anchor-json --config tiny|base|large --ratio R [--backend wasm]`
+// prints one JSON line per backend in the format of ../shared/anchor-bench (README there), so the
+// project sits in the same table as PyTorch and ONNX Runtime.
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
-import { Mae, randomParams, reconstructImage, type MaeConfig } from '../src/model';
+import { chwToPatches, lenKeepFor, Mae, planFromNoise, randomParams, reconstructImage, seededNoise, type MaeConfig } from '../src/model';
 import { useBackend, type NodeBackend } from './lib/backend';
 import { writeSafetensors } from '../src/checkpoints/safetensors';
 import { float32ToBytes } from '../src/checkpoints/dtypes';
@@ -20,6 +23,61 @@ const ARCHS: Record<string, MaeConfig> = {
   large: { ...BASE, embedDim: 1024, depth: 24, numHeads: 16, decoderEmbedDim: 512, decoderDepth: 8, decoderNumHeads: 16 },
 };
 const MB = 1024 * 1024;
+/** Untimed reconstructions before a profiled one (XNNPACK packs weights on first use). */
+const PROFILE_WARMUP_RUNS = 2;
+/** The anchors' case names: their `tiny` is the bundled checkpoint's shape, our `small`. */
+const ANCHOR_CONFIGS: Record<string, string> = { tiny: 'small', base: 'base', large: 'large' };
+/** The anchors' defaults (env RUNS, WARMUP, MIN_TIME_S override them, as for run.sh): timed runs, untimed ones, seconds. */
+const ANCHOR_RUNS = 7;
+const ANCHOR_WARMUP = 2;
+const ANCHOR_MIN_TIME_S = 2;
+/** Seeds of the anchor input image and mask (any fixed value: masking is an input, the work is the same). */
+const ANCHOR_SEED = 1;
+
+/**
+ * The anchors' measurement: the whole forward from a normalised image `[1, 3, 224, 224]` to pred
+ * `[1, 196, 768]` (host patchify, encoder on exactly trunc(196 (1 - ratio)) visible patches,
+ * decoder), read back inside each timed run, after loading and warm-up. One JSON line.
+ */
+async function anchorBench(configName: string, ratio: number, backend: NodeBackend, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  const arch = ANCHOR_CONFIGS[configName];
+  if (!arch) throw new Error(`unknown --config ${configName} (${Object.keys(ANCHOR_CONFIGS).join(', ')})`);
+  if (!(ratio >= 0 && ratio < 1)) throw new Error(`--ratio must be within [0, 1), got ${ratio}`);
+  const config = ARCHS[arch];
+  const runs = Number(env.RUNS ?? ANCHOR_RUNS);
+  const warmup = Number(env.WARMUP ?? ANCHOR_WARMUP);
+  const minTimeS = Number(env.MIN_TIME_S ?? ANCHOR_MIN_TIME_S);
+  await useBackend(backend);
+  const model = Mae.create(config, randomParams(config, 0));
+  const S = config.imgSize;
+  const L = model.numPatches;
+  const noise = seededNoise(ANCHOR_SEED, 1, S * S * 3); // any image: values in [0, 1)
+  const image = Float32Array.from(noise, (v) => (v - 0.5) * 4); // [1, 3, S, S], roughly normalised
+  const plan = planFromNoise(seededNoise(ANCHOR_SEED + 1, 1, L), 1, ratio);
+  if (plan.lenKeep !== lenKeepFor(L, ratio)) throw new Error('mask plan keeps the wrong number of patches');
+  const forward = async () => {
+    const pred = model.predict(chwToPatches(image, S, config.patchSize), plan); // [1, L, p*p*3]
+    await pred.data();
+    pred.dispose();
+  };
+  for (let i = 0; i < warmup; i++) await forward();
+  const times: number[] = [];
+  const stop = performance.now() + minTimeS * 1000;
+  while (times.length < runs || performance.now() < stop) {
+    const t = performance.now();
+    await forward();
+    times.push(performance.now() - t);
+  }
+  const threads = 1; // tfjs-backend-wasm in Node runs its single-threaded SIMD build; cpu is plain JS
+  const row = {
+    engine: 'tfjs', backend, threads, label: `tfjs-${backend} ${threads}t (Node, ${model.attentionLayout} attention)`,
+    version: tf.version_core, config: configName, ratio, len_keep: plan.lenKeep, batch: 1, warmup, runs: times.length,
+    median_ms: Math.round(median(times) * 100) / 100, min_ms: Math.round(Math.min(...times) * 100) / 100,
+    times_ms: times.map((t) => Math.round(t * 100) / 100),
+  };
+  model.dispose();
+  return row;
+}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -55,11 +113,57 @@ async function memoryBench(archName: string): Promise<Record<string, number | st
   return { arch: archName, fileMB: Math.round(fileMB), rssWithFileMB: Math.round(base / MB), peakRssMB: Math.round(peak / MB), peakAboveFileMB: Math.round((peak - base) / MB), backendMB: Math.round(backendMB), gc: global.gc ? 'yes' : 'no' };
 }
 
+/**
+ * Kernel time by kernel name for one reconstruction (after a warm-up) under tf.profile: calls,
+ * total ms and share of the kernel total, largest first, plus wall time and time outside kernels.
+ */
+async function profileBench(archName: string, backend: NodeBackend): Promise<void> {
+  const config = ARCHS[archName];
+  if (!config) throw new Error(`unknown arch ${archName} (${Object.keys(ARCHS).join(', ')})`);
+  await useBackend(backend);
+  const model = Mae.create(config, randomParams(config, 0));
+  const rgba = Uint8ClampedArray.from({ length: config.imgSize * config.imgSize * 4 }, (_, i) => (i * 31) % 256);
+  const run = (seed: number) => reconstructImage(model, rgba, { mask: { pattern: 'random', maskRatio: 0.75, seed } });
+  for (let i = 0; i < PROFILE_WARMUP_RUNS; i++) await run(i);
+  const t0 = performance.now();
+  const info = await tf.profile(() => run(PROFILE_WARMUP_RUNS) as unknown as tf.TensorContainer);
+  const wallMs = performance.now() - t0;
+  const byName = new Map<string, { calls: number; ms: number }>();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    // Products split by rank: 2-D ones can take XNNPACK on wasm, batched ones cannot.
+    const key = /MatMul/.test(k.name) ? `${k.name} ${k.inputShapes[0]?.length ?? 0}-D` : k.name;
+    const e = byName.get(key) ?? { calls: 0, ms: 0 };
+    e.calls++;
+    e.ms += ms;
+    byName.set(key, e);
+  }
+  const total = [...byName.values()].reduce((a, e) => a + e.ms, 0);
+  console.log(`${archName} on ${backend}: ${info.kernels.length} kernels, ${total.toFixed(1)} ms in kernels, ${wallMs.toFixed(1)} ms wall (profiled)`);
+  console.log('| kernel | calls | ms | % |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const [name, e] of [...byName].sort((a, b) => b[1].ms - a[1].ms)) {
+    console.log(`| ${name} | ${e.calls} | ${e.ms.toFixed(2)} | ${((100 * e.ms) / total).toFixed(1)} |`);
+  }
+  model.dispose();
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { arch: { type: 'string', default: 'tiny,small,base' }, backend: { type: 'string', default: 'wasm,cpu' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, memory: { type: 'boolean', default: false } },
+    options: { arch: { type: 'string', default: 'tiny,small,base' }, backend: { type: 'string', default: 'wasm,cpu' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, memory: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false },
+      'anchor-json': { type: 'boolean', default: false }, config: { type: 'string', default: 'tiny' }, ratio: { type: 'string', default: '0.75' } },
   });
+  if (values['anchor-json']) {
+    // Only wasm unless asked: the pure-JS cpu backend is no anchor peer (minutes a pass for base).
+    const backends = process.argv.includes('--backend') ? values.backend!.split(',') : ['wasm'];
+    for (const b of backends) console.log(JSON.stringify(await anchorBench(values.config!, Number(values.ratio), b as NodeBackend, process.env)));
+    return;
+  }
+  if (values.profile) {
+    for (const a of values.arch!.split(',')) for (const b of values.backend!.split(',')) await profileBench(a, b as NodeBackend);
+    return;
+  }
   if (values.memory) {
     for (const a of values.arch!.split(',')) {
       const r = await memoryBench(a);

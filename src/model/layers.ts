@@ -1,8 +1,14 @@
+// Transformer layers on activations `[1, N*T, width]` (N samples of T tokens, rows in sample
+// order), so every linear layer is one batch-1 untransposed product: tfjs-backend-wasm sends only
+// those to XNNPACK (about 28 GFLOP/s on one thread); batched or transposed products take a
+// scalar loop (about 2 GFLOP/s). Weights come arranged for this by weights.ts; kernels.ts says
+// why the kernels are called directly.
 import * as tf from '@tensorflow/tfjs-core';
+import * as k from './kernels';
 
-/** A linear layer with the weight already transposed to `[in, out]`. */
+/** A linear layer with the weight already transposed to `[in, out]`, as the batch-1 product kernels take it. */
 export interface Linear {
-  w: tf.Tensor2D; // [in, out]
+  w: tf.Tensor3D; // [1, in, out]
   b: tf.Tensor1D; // [out]
 }
 
@@ -12,59 +18,111 @@ export interface Norm {
   b: tf.Tensor1D; // [D]
 }
 
-/** One pre-norm transformer block (timm `Block`). */
+/**
+ * Attention as per-head 2-D products (wasm, cpu): q and v per head, the key for all heads at
+ * once, transposed explicitly, so no product is batched or transposed.
+ */
+export interface HeadsAttention {
+  layout: 'heads';
+  q: Linear[]; // H x [1, D, hd], norm1 folded in, pre-scaled by hd^-0.5
+  k: tf.Tensor3D; // [1, D, D], norm1's gain folded in; no bias: q . (k + c) shifts a score row by a constant, which softmax ignores
+  v: Linear[]; // H x [1, D, hd], norm1 folded in
+}
+
+/** Attention as one fused qkv product and batched head products (WebGPU, WebGL: fewest dispatches). */
+export interface BatchedAttention {
+  layout: 'batched';
+  qkv: Linear; // [1, D, 3D], columns q | k | v, norm1 folded in, q pre-scaled by hd^-0.5
+}
+
+/** How a model's attention weights are laid out; fixed when the weights are uploaded. */
+export type AttentionLayout = (HeadsAttention | BatchedAttention)['layout'];
+
+/**
+ * Which attention layout is fastest where: per-head 2-D products on wasm (XNNPACK takes only
+ * those) and cpu; batched products on WebGPU and WebGL (fewest dispatches).
+ */
+export function attentionLayoutFor(backend: string): AttentionLayout {
+  return backend === 'webgl' || backend === 'webgpu' ? 'batched' : 'heads';
+}
+
+/**
+ * One pre-norm transformer block (timm `Block`) with both LayerNorms' gain and bias folded into
+ * the products that follow them, and the MLP's hidden layer scaled by 1/sqrt 2 (see `block`).
+ */
 export interface BlockWeights {
-  norm1: Norm;
-  qkv: Linear; // [D, 3D], output columns q | k | v
-  proj: Linear; // [D, D]
-  norm2: Norm;
-  fc1: Linear; // [D, hidden]
-  fc2: Linear; // [hidden, D]
+  attn: HeadsAttention | BatchedAttention;
+  proj: Linear; // [1, D, D]
+  fc1: Linear; // [1, D, hidden], norm2 folded in, scaled by 1/sqrt 2
+  fc2: Linear; // [1, hidden, D], weight scaled by 1/sqrt 2
 }
 
-/** `x @ w + b` over the last axis: `[..., in]` -> `[..., out]`. Call inside tidy. */
-export function linear(x: tf.Tensor, l: Linear): tf.Tensor {
-  const inDim = l.w.shape[0];
-  const outDim = l.w.shape[1];
-  const lead = x.shape.slice(0, -1);
-  const flat = tf.reshape(x, [-1, inDim]); // [rows, in]
-  const y = tf.add(tf.matMul(flat, l.w), l.b); // [rows, out]
-  return tf.reshape(y, [...lead, outDim]);
+/** How the rows of a `[1, N*T, D]` activation split into samples, and the LayerNorm epsilon. */
+export interface Tokens {
+  n: number; // samples
+  t: number; // tokens per sample
+  eps: tf.Scalar; // LayerNorm epsilon, a tensor so no call uploads it again
 }
 
-/** LayerNorm over the last axis with biased variance, as torch. Call inside tidy. */
-export function layerNorm(x: tf.Tensor, n: Norm, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(normed, n.g), n.b);
+/** `x @ w + b` on `[1, rows, in]`. Call inside tidy. */
+export function linear(x: tf.Tensor3D, l: Linear): tf.Tensor3D {
+  return k.linear(x, l.w, l.b);
 }
 
-/** Exact GELU, `0.5 x (1 + erf(x / sqrt 2))` (torch `nn.GELU()` default). Call inside tidy. */
-export function geluExact(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+/** LayerNorm over the last axis without its affine part (biased variance, as torch). Call inside tidy. */
+export function normalize<R extends tf.Tensor>(x: R, eps: tf.Scalar): R {
+  const centred = k.sub(x, k.meanLast(x)); // [..., D]
+  return k.mul(centred, k.rsqrt(k.add(k.meanLast(k.square(centred)), eps)));
 }
 
-/** timm multi-head self-attention on `[N, T, D]` with fused qkv. Call inside tidy. */
-export function attention(x: tf.Tensor3D, w: BlockWeights, numHeads: number): tf.Tensor3D {
-  const [n, t, d] = x.shape;
+/** LayerNorm over the last axis with its gain and bias. Call inside tidy. */
+export function layerNorm<R extends tf.Tensor>(x: R, n: Norm, eps: tf.Scalar): R {
+  return k.add(k.mul(normalize(x, eps), n.g), n.b);
+}
+
+/** Rows `[from, from + count)` of a `[1, rows, cols]` activation. */
+const rows = (x: tf.Tensor3D, from: number, count: number) => k.slice(x, [0, from, 0], [1, count, x.shape[2]]);
+
+function attentionHeads(xn: tf.Tensor3D, a: HeadsAttention, { n, t }: Tokens): tf.Tensor3D {
+  const hd = xn.shape[2] / a.q.length;
+  const kT = k.transpose<tf.Tensor3D>(k.matMul(xn, a.k), [0, 2, 1]); // [1, D, N*T]
+  const heads = a.q.map((ql, h) => {
+    const q = linear(xn, ql); // [1, N*T, hd], pre-scaled
+    const v = linear(xn, a.v[h]); // [1, N*T, hd]
+    const kTh = k.slice(kT, [0, h * hd, 0], [1, hd, n * t]); // [1, hd, N*T], contiguous rows
+    // Per sample: softmax(q kT) v, every product 2-D and untransposed.
+    const attend = (qb: tf.Tensor3D, kTb: tf.Tensor3D, vb: tf.Tensor3D) => k.matMul(k.softmaxLast(k.matMul(qb, kTb)), vb);
+    if (n === 1) return attend(q, kTh, v); // [1, T, hd]
+    return k.concat(Array.from({ length: n }, (_, b) =>
+      attend(rows(q, b * t, t), k.slice(kTh, [0, 0, b * t], [1, hd, t]), rows(v, b * t, t))), 1); // [1, N*T, hd]
+  });
+  return k.concat(heads, 2); // [1, N*T, D]
+}
+
+function attentionBatched(xn: tf.Tensor3D, a: BatchedAttention, numHeads: number, { n, t }: Tokens): tf.Tensor3D {
+  const d = xn.shape[2];
   const hd = d / numHeads;
-  const qkv = linear(x, w.qkv); // [N, T, 3D]
-  const [q, k, v] = tf.split(qkv, 3, 2).map(
-    (part) => tf.transpose(tf.reshape(part, [n, t, numHeads, hd]), [0, 2, 1, 3]), // [N, H, T, hd]
-  );
-  const scale = hd ** -0.5;
-  const scores = tf.mul(tf.matMul(q, k, false, true), scale); // [N, H, T, T]
-  const attn = tf.softmax(scores, -1);
-  const out = tf.matMul(attn, v); // [N, H, T, hd]
-  const merged = tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [n, t, d]); // [N, T, D]
-  return linear(merged, w.proj) as tf.Tensor3D;
+  const qkv = k.transpose<tf.Tensor>(k.reshape(linear(xn, a.qkv), [n, t, 3, numHeads, hd]), [2, 0, 3, 1, 4]); // [3, N, H, T, hd]
+  const part = (i: number) => k.reshape<tf.Tensor3D>(k.slice(qkv, [i, 0, 0, 0, 0], [1, n, numHeads, t, hd]), [n * numHeads, t, hd]);
+  const out = k.matMul(k.softmaxLast(k.matMul(part(0), part(1), true)), part(2)); // [N*H, T, hd]
+  return k.reshape(k.transpose(k.reshape(out, [n, numHeads, t, hd]), [0, 2, 1, 3]), [1, n * t, d]);
 }
 
-/** Pre-norm block: `x + attn(norm1(x))`, then `x + mlp(norm2(x))`. Call inside tidy. */
-export function block(x: tf.Tensor3D, w: BlockWeights, numHeads: number, eps: number): tf.Tensor3D {
-  const a = tf.add(x, attention(layerNorm(x, w.norm1, eps) as tf.Tensor3D, w, numHeads)) as tf.Tensor3D;
-  const h = geluExact(linear(layerNorm(a, w.norm2, eps), w.fc1));
-  return tf.add(a, linear(h, w.fc2)) as tf.Tensor3D;
+/** timm multi-head self-attention on normalised `[1, N*T, D]`, projection included. Call inside tidy. */
+export function attention(xn: tf.Tensor3D, w: BlockWeights, numHeads: number, tokens: Tokens): tf.Tensor3D {
+  const merged = w.attn.layout === 'heads' ? attentionHeads(xn, w.attn, tokens) : attentionBatched(xn, w.attn, numHeads, tokens);
+  return linear(merged, w.proj); // [1, N*T, D]
+}
+
+/**
+ * Pre-norm block on `[1, N*T, D]`: `x + attn(norm1(x))`, then `x + mlp(norm2(x))` with exact GELU.
+ * fc1 yields u = z / sqrt 2 for the pre-activation z, so gelu(z) = 0.5 z (1 + erf(z / sqrt 2))
+ * = (u + u erf(u)) / sqrt 2, and that last 1/sqrt 2 sits in fc2's weight. Call inside tidy.
+ */
+export function block(x: tf.Tensor3D, w: BlockWeights, numHeads: number, tokens: Tokens): tf.Tensor3D {
+  const a = k.add(x, attention(normalize(x, tokens.eps), w, numHeads, tokens));
+  const u = linear(normalize(a, tokens.eps), w.fc1); // [1, N*T, hidden]
+  return k.add(a, linear(k.add(u, k.mul(u, k.erf(u))), w.fc2));
 }
 
 /**

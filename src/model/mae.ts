@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaeConfig } from './config';
 import { numPatches, validateConfig } from './config';
-import { batchGather, block, layerNorm, linear } from './layers';
+import * as k from './kernels';
+import type { AttentionLayout, Tokens } from './layers';
+import { attentionLayoutFor, batchGather, block, layerNorm, linear, normalize } from './layers';
 import type { MaskPlan } from '../shared/masking';
 import { planFromMask, planFromNoise } from '../shared/masking';
 import { patchify, unpatchify, maskToPixels } from './patchify';
@@ -48,24 +50,83 @@ export function randomMasking(x: tf.Tensor3D, noise: Float32Array | { mask: Arra
   });
 }
 
+/** Options of `Mae.create`. */
+export interface MaeOptions {
+  /** Attention weight layout; by default the one that suits the active backend (attentionLayoutFor). */
+  attention?: AttentionLayout;
+}
+
+/** Encoder input rows with `k` leading patch columns (left zero without `patches`), then the position and cls columns. */
+function encoderRows(plan: MaskPlan, k: number, patches: Float32Array | null): Float32Array {
+  const { n, numPatches: l, lenKeep } = plan;
+  const width = k + l + 1;
+  const out = new Float32Array(n * (1 + lenKeep) * width);
+  for (let b = 0; b < n; b++) {
+    const first = b * (1 + lenKeep);
+    out[first * width + k + l] = 1;
+    for (let j = 0; j < lenKeep; j++) {
+      const id = plan.idsShuffle[b * l + j];
+      const row = (first + 1 + j) * width;
+      if (patches) out.set(patches.subarray((b * l + id) * k, (b * l + id + 1) * k), row);
+      out[row + k + id] = 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Encoder input rows `[N*(1+len_keep), p*p*3 + L + 1]` on the host, for `MaeWeights.encoderInput`:
+ * per sample a cls row `[0 | 0 | 1]`, then per kept patch (in ids_keep order) `[patch | one-hot of its
+ * index | 0]`. patches: normalised `[N, L, p*p*3]` in patchify order.
+ */
+export function encoderInputRows(patches: Float32Array, plan: MaskPlan): Float32Array {
+  return encoderRows(plan, patches.length / (plan.n * plan.numPatches), patches);
+}
+
+/**
+ * The decoder's unshuffle as a one-hot matrix `[N*(1+L), N*(1+len_keep) + 1]` on the host: row
+ * (sample b, token i) picks b's cls row, b's kept token `ids_restore` points to, or the shared mask
+ * token (last column). A product with it is exact and, on wasm, far faster than a gather.
+ */
+export function unshuffleRows(plan: MaskPlan): Float32Array {
+  const { n, numPatches: l, lenKeep } = plan;
+  const cols = n * (1 + lenKeep) + 1;
+  const out = new Float32Array(n * (1 + l) * cols);
+  for (let b = 0; b < n; b++) {
+    const first = b * (1 + lenKeep);
+    out[b * (1 + l) * cols + first] = 1;
+    for (let i = 0; i < l; i++) {
+      const r = plan.idsRestore[b * l + i];
+      out[(b * (1 + l) + 1 + i) * cols + (r < lenKeep ? first + 1 + r : cols - 1)] = 1;
+    }
+  }
+  return out;
+}
+
 /** The reference MaskedAutoencoderViT forward pass on TF.js, weights resident on the active backend. */
 export class Mae {
   readonly config: MaeConfig;
   readonly weights: MaeWeights;
   /** What was assumed while building (e.g. sin-cos position embeddings computed). */
   readonly notes: string[];
+  /** Scalar parameter count of the reference model. */
+  readonly parameterCount: number;
+  /** LayerNorm epsilon as a tensor, so no call uploads it again. */
+  private readonly eps: tf.Scalar;
 
   private constructor(config: MaeConfig, weights: MaeWeights, notes: string[]) {
     this.config = config;
     this.weights = weights;
     this.notes = notes;
+    this.parameterCount = countParams(config);
+    this.eps = tf.scalar(config.layerNormEps);
   }
 
-  /** Validates config and params, then uploads the weights; dispose() frees them. */
-  static create(config: MaeConfig, params: HostParams): Mae {
+  /** Validates config and params, then uploads the weights arranged for the fast path; dispose() frees them. */
+  static create(config: MaeConfig, params: HostParams, opts: MaeOptions = {}): Mae {
     validateConfig(config);
     const notes = checkParams(config, params);
-    return new Mae(config, uploadWeights(config, params), notes);
+    return new Mae(config, uploadWeights(config, params, opts.attention ?? attentionLayoutFor(tf.getBackend())), notes);
   }
 
   /** Number of patches L. */
@@ -73,14 +134,63 @@ export class Mae {
     return numPatches(this.config);
   }
 
-  /** Scalar parameter count. */
-  get parameterCount(): number {
-    return countParams(this.weights);
+  /** Values per patch, p*p*3. */
+  get patchValues(): number {
+    return this.config.patchSize ** 2 * this.config.inChans;
+  }
+
+  /** The attention layout the weights were uploaded in. */
+  get attentionLayout(): AttentionLayout {
+    return (this.weights.blocks[0] ?? this.weights.decoderBlocks[0]).attn.layout;
   }
 
   /** Frees every weight tensor. */
   dispose(): void {
-    tf.dispose(weightTensors(this.weights));
+    tf.dispose([...weightTensors(this.weights), this.eps]);
+  }
+
+  /** Embedded tokens `[1, N*(1+keep), E]` (cls rows first) -> latent `[1, N*(1+keep), E]`. Call inside tidy. */
+  private encodeTokens(h0: tf.Tensor3D, n: number): tf.Tensor3D {
+    const tokens: Tokens = { n, t: h0.shape[1] / n, eps: this.eps };
+    let h = h0;
+    for (const b of this.weights.blocks) h = block(h, b, this.config.numHeads, tokens);
+    return layerNorm(h, this.weights.norm, this.eps);
+  }
+
+  /**
+   * Latent `[1, N*(1+keep), E]` and the unshuffle matrix `[1, N*(1+L), N*(1+keep)+1]` -> pred
+   * `[1, N*L, p*p*3]` (cls dropped). Call inside tidy.
+   */
+  private decodeTokens(latent: tf.Tensor3D, unshuffle: tf.Tensor3D, n: number): tf.Tensor3D {
+    const w = this.weights;
+    const l = this.numPatches;
+    const x = linear(latent, w.decoderEmbed); // [1, N*(1+keep), D]
+    const d = x.shape[2];
+    const tokens = k.matMul(unshuffle, k.concat([x, w.maskToken], 1)); // [1, N*(1+L), D]
+    let h = n === 1 ? k.add(tokens, w.decoderPosEmbed)
+      : k.reshape<tf.Tensor3D>(k.add(k.reshape(tokens, [n, 1 + l, d]), w.decoderPosEmbed), [1, n * (1 + l), d]);
+    for (const b of w.decoderBlocks) h = block(h, b, this.config.decoderNumHeads, { n, t: 1 + l, eps: this.eps });
+    const body = n === 1 ? k.slice(h, [0, 1, 0], [1, l, d])
+      : k.reshape<tf.Tensor3D>(k.slice(k.reshape(h, [n, 1 + l, d]), [0, 1, 0], [n, l, d]), [1, n * l, d]); // [1, N*L, D]
+    return linear(normalize(body, this.eps), w.decoderPred);
+  }
+
+  /**
+   * The hot path: normalised patches on the host `[N, L, p*p*3]` and a plan -> pred `[1, N*L, p*p*3]`,
+   * with every input built on the host (no gather on the backend). Caller owns the result.
+   */
+  predict(patches: Float32Array, plan: MaskPlan): tf.Tensor3D {
+    const { n, numPatches: l, lenKeep } = plan;
+    const pv = this.patchValues;
+    if (l !== this.numPatches || patches.length !== n * l * pv) {
+      throw new RangeError(`expected ${n}x${this.numPatches}x${pv} patch values for this plan, got ${patches.length}`);
+    }
+    return tf.tidy(() => {
+      const input = tf.tensor3d(encoderInputRows(patches, plan), [1, n * (1 + lenKeep), pv + l + 1]);
+      const latent = this.encodeTokens(k.matMul(input, this.weights.encoderInput), n);
+      const unshuffle = tf.tensor3d(unshuffleRows(plan), [1, n * (1 + l), n * (1 + lenKeep) + 1]);
+      return this.decodeTokens(latent, unshuffle, n);
+    });
   }
 
   /**
@@ -89,19 +199,22 @@ export class Mae {
    * tokens only. Caller owns the result.
    */
   forwardEncoder(imgs: tf.Tensor4D, plan: MaskPlan): Masked & { latent: tf.Tensor3D } {
-    const c = this.config;
-    const w = this.weights;
+    const n = imgs.shape[0];
+    const l = this.numPatches;
+    const pv = this.patchValues;
+    const keep = plan.lenKeep;
+    const e = this.config.embedDim;
     return tf.tidy(() => {
-      const patches = patchify(imgs, c.patchSize); // [N, L, p*p*3]
-      let x = linear(patches, w.patchEmbed) as tf.Tensor3D; // [N, L, E]
-      x = tf.add(x, tf.slice(w.posEmbed, [0, 1, 0], [1, -1, -1])) as tf.Tensor3D;
-      const masked = randomMasking(x, plan);
-      const n = imgs.shape[0];
-      const cls = tf.add(w.clsToken, tf.slice(w.posEmbed, [0, 0, 0], [1, 1, -1])); // [1, 1, E]
-      let h = tf.concat([tf.tile(cls, [n, 1, 1]), masked.xMasked], 1) as tf.Tensor3D; // [N, 1+keep, E]
-      for (const b of w.blocks) h = block(h, b, c.numHeads, c.layerNormEps);
-      const latent = layerNorm(h, w.norm, c.layerNormEps) as tf.Tensor3D;
-      return { ...masked, latent };
+      const patches = patchify(imgs, this.config.patchSize); // [N, L, pv]
+      const masked = randomMasking(patches, plan); // xMasked: raw visible patches [N, keep, pv]
+      // The rows of encoderInputRows, with the patch columns gathered on the backend.
+      const positions = tf.tensor3d(encoderRows(plan, 0, null), [1, n * (1 + keep), l + 1]);
+      const patchCols = tf.reshape(tf.concat([tf.zeros([n, 1, pv]), masked.xMasked], 1), [1, n * (1 + keep), pv]);
+      const input = tf.concat([patchCols, positions], 2) as tf.Tensor3D; // [1, N*(1+keep), pv+L+1]
+      const h0 = k.matMul(input, this.weights.encoderInput); // [1, N*(1+keep), E]
+      const latent = this.encodeTokens(h0, n);
+      const xMasked = tf.slice(tf.reshape(h0, [n, 1 + keep, e]), [0, 1, 0], [n, keep, e]) as tf.Tensor3D; // embedded, as the reference's x_masked
+      return { xMasked, mask: masked.mask, idsRestore: masked.idsRestore, latent: tf.reshape(latent, [n, 1 + keep, e]) as tf.Tensor3D };
     });
   }
 
@@ -110,22 +223,19 @@ export class Mae {
    * pred `[N, L, p*p*3]` (cls dropped). Caller owns the result.
    */
   forwardDecoder(latent: tf.Tensor3D, idsRestore: tf.Tensor2D): tf.Tensor3D {
-    const c = this.config;
-    const w = this.weights;
+    const [n, t, e] = latent.shape;
+    const l = idsRestore.shape[1];
+    const keep = t - 1;
     return tf.tidy(() => {
-      const [n, t] = latent.shape;
-      const l = idsRestore.shape[1];
-      const x = linear(latent, w.decoderEmbed) as tf.Tensor3D; // [N, 1+keep, D]
-      const d = x.shape[2];
-      const maskTokens = tf.tile(w.maskToken, [n, l + 1 - t, 1]); // [N, L-keep, D]
-      const tokens = tf.concat([tf.slice(x, [0, 1, 0], [-1, -1, -1]), maskTokens], 1); // [N, L, D]
-      const unshuffled = batchGather(tokens as tf.Tensor3D, idsRestore); // [N, L, D]
-      let h = tf.concat([tf.slice(x, [0, 0, 0], [-1, 1, d]), unshuffled], 1) as tf.Tensor3D; // [N, 1+L, D]
-      h = tf.add(h, w.decoderPosEmbed) as tf.Tensor3D;
-      for (const b of w.decoderBlocks) h = block(h, b, c.decoderNumHeads, c.layerNormEps);
-      h = layerNorm(h, w.decoderNorm, c.layerNormEps) as tf.Tensor3D;
-      const pred = linear(h, w.decoderPred) as tf.Tensor3D; // [N, 1+L, p*p*3]
-      return tf.slice(pred, [0, 1, 0], [-1, -1, -1]);
+      // unshuffleRows built on the backend from ids_restore: column of each token's source row.
+      const int = (v: number) => tf.scalar(v, 'int32');
+      const first = tf.reshape(tf.mul(tf.range(0, n, 1, 'int32'), int(1 + keep)), [n, 1]); // [N, 1]
+      const maskCol = tf.fill([n, l], n * (1 + keep), 'int32');
+      const body = tf.where(tf.less(idsRestore, int(keep)), tf.add(tf.add(idsRestore, first), int(1)), maskCol); // [N, L]
+      const cols = tf.reshape(tf.concat([first, body], 1), [n * (1 + l)]);
+      const unshuffle = tf.reshape(tf.cast(tf.oneHot(cols, n * (1 + keep) + 1), 'float32'), [1, n * (1 + l), n * (1 + keep) + 1]) as tf.Tensor3D;
+      const pred = this.decodeTokens(tf.reshape(latent, [1, n * t, e]), unshuffle, n);
+      return tf.reshape(pred, [n, l, this.patchValues]);
     });
   }
 

@@ -5,7 +5,7 @@ export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 /** ImageNet channel standard deviations (`imagenet_std`). */
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 /** Largest 8-bit value. */
-const MAX_8BIT = 255;
+export const MAX_8BIT = 255;
 
 /** RGBA `[H, W, 4]` bytes -> normalised `[3, H, W]` floats (alpha ignored). */
 export function rgbaToNormalizedChw(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): Float32Array {

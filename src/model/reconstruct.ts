@@ -3,14 +3,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gridSize } from './config';
 import type { Mae } from './mae';
-import { planFor, type MaskSpec } from '../shared/masking';
-import { chwToRgba, denormalizeChw, rgbaToNormalizedChw } from './pixels';
+import { planFor, type MaskPlan, type MaskSpec } from '../shared/masking';
+import { IMAGENET_MEAN, IMAGENET_STD, MAX_8BIT } from './pixels';
 import { NORM_PIX_EPS } from './mae';
 
-/** Largest 8-bit value, the PSNR peak. */
-const PEAK_8BIT = 255;
+/** The PSNR peak: the largest 8-bit value. */
+const PEAK_8BIT = MAX_8BIT;
 /** Spread, in patches, of the Gaussian that weighs visible patches when estimating a masked patch's statistics. */
 const STATS_SIGMA_PATCHES = 1.5;
+/** A Gaussian weight sum below Number.MIN_VALUE times this counts as underflowed (unitless). */
+const UNDERFLOW_MARGIN = 1e10;
 
 export type { MaskSpec };
 
@@ -69,69 +71,154 @@ export function patchesToChw(patches: Float32Array, size: number, p: number): Fl
   return out;
 }
 
-/** Per-patch mean and std (unbiased variance + eps, as norm_pix_loss). */
-function patchStats(patches: Float32Array, L: number, k: number): { mean: Float64Array; std: Float64Array } {
-  const mean = new Float64Array(L);
-  const std = new Float64Array(L);
-  for (let i = 0; i < L; i++) {
-    let s = 0;
-    for (let j = 0; j < k; j++) s += patches[i * k + j];
-    const m = s / k;
-    let v = 0;
-    for (let j = 0; j < k; j++) v += (patches[i * k + j] - m) ** 2;
-    mean[i] = m;
-    std[i] = Math.sqrt(v / (k - 1) + NORM_PIX_EPS);
-  }
-  return { mean, std };
-}
-
-/**
- * Un-normalises norm_pix predictions `[L, k]` in place: visible patches and (with 'true') masked
- * ones use their own statistics; with 'visible', masked ones use a Gaussian-weighted average of
- * the visible patches' statistics, so nothing hidden is used.
- */
-export function unnormalizePatches(pred: Float32Array, target: Float32Array, mask: Uint8Array, grid: number,
-  k: number, source: 'visible' | 'true'): void {
-  const L = grid * grid;
-  const { mean, std } = patchStats(target, L, k);
-  const visible = [...mask.keys()].filter((i) => !mask[i]);
-  for (let i = 0; i < L; i++) {
-    let m = mean[i];
-    let s = std[i];
-    if (mask[i] && source === 'visible') {
-      if (visible.length === 0) {
-        m = 0;
-        s = 1;
-      } else {
-        let wsum = 0;
-        m = 0;
-        s = 0;
-        const r = Math.floor(i / grid);
-        const c = i % grid;
-        for (const j of visible) {
-          const d2 = (Math.floor(j / grid) - r) ** 2 + ((j % grid) - c) ** 2;
-          const w = Math.exp(-d2 / (2 * STATS_SIGMA_PATCHES ** 2));
-          wsum += w;
-          m += w * mean[j];
-          s += w * std[j];
-        }
-        // Far from every visible patch all weights underflow: fall back to the plain average.
-        if (wsum < Number.MIN_VALUE * 1e10) {
-          m = visible.reduce((a, j) => a + mean[j], 0) / visible.length;
-          s = visible.reduce((a, j) => a + std[j], 0) / visible.length;
-        } else {
-          m /= wsum;
-          s /= wsum;
-        }
+/** RGBA `[S, S, 4]` bytes -> ImageNet-normalised patches `[L, p*p*3]` in patchify order, in one pass. */
+export function rgbaToNormalizedPatches(rgba: Uint8ClampedArray | Uint8Array, size: number, p: number): Float32Array {
+  const g = size / p;
+  if (rgba.length !== size * size * 4) throw new RangeError(`expected ${size * size * 4} RGBA bytes for ${size}x${size}, got ${rgba.length}`);
+  const scale = IMAGENET_STD.map((s) => 1 / (PEAK_8BIT * s));
+  const shift = IMAGENET_MEAN.map((m, ch) => -m / IMAGENET_STD[ch]);
+  const out = new Float32Array(size * size * 3);
+  let o = 0;
+  for (let gr = 0; gr < g; gr++) for (let gc = 0; gc < g; gc++) {
+    for (let r = 0; r < p; r++) {
+      let i = ((gr * p + r) * size + gc * p) * 4;
+      for (let c = 0; c < p; c++, i += 4) {
+        out[o++] = rgba[i] * scale[0] + shift[0];
+        out[o++] = rgba[i + 1] * scale[1] + shift[1];
+        out[o++] = rgba[i + 2] * scale[2] + shift[2];
       }
     }
-    for (let j = 0; j < k; j++) pred[i * k + j] = pred[i * k + j] * s + m;
   }
+  return out;
 }
 
 /**
- * Reconstructs one RGBA image already fitted to the model's size. All tensors are freed before
- * returning; the result is plain arrays.
+ * norm_pix_loss checkpoints with 'visible' statistics: row i of `[N, L, L]` weighs the patches
+ * whose mean and std stand in for patch i's. A visible patch keeps its own; a masked one takes a
+ * Gaussian-weighted average (spread STATS_SIGMA_PATCHES) of the visible patches' (plain average
+ * where every weight underflows), so nothing hidden is used. Weights in float64, rows sum to 1.
+ * Null when no patch is visible (then statistics 0 and 1: pred as is).
+ */
+export function visibleStatsWeights(plan: MaskPlan, grid: number): Float32Array | null {
+  const { n, numPatches: l } = plan;
+  if (plan.lenKeep === 0) return null;
+  const out = new Float32Array(n * l * l);
+  const w = new Float64Array(l);
+  for (let b = 0; b < n; b++) {
+    const mask = plan.mask.subarray(b * l, (b + 1) * l);
+    const visible: number[] = [];
+    for (let j = 0; j < l; j++) if (!mask[j]) visible.push(j);
+    for (let i = 0; i < l; i++) {
+      const row = (b * l + i) * l;
+      if (!mask[i]) {
+        out[row + i] = 1;
+        continue;
+      }
+      const r = Math.floor(i / grid);
+      const c = i % grid;
+      let sum = 0;
+      for (const j of visible) {
+        w[j] = Math.exp(-((Math.floor(j / grid) - r) ** 2 + ((j % grid) - c) ** 2) / (2 * STATS_SIGMA_PATCHES ** 2));
+        sum += w[j];
+      }
+      // Far from every visible patch all weights underflow: fall back to the plain average.
+      const plain = sum < Number.MIN_VALUE * UNDERFLOW_MARGIN;
+      for (const j of visible) out[row + j] = plain ? 1 / visible.length : w[j] / sum;
+    }
+  }
+  return out;
+}
+
+/**
+ * The one readback of a batch reconstruction, as views into one buffer. Pixel values are in
+ * 0-255 space (unclamped, unrounded), in patch order: patch l, pixel (r, c) of it, channel.
+ */
+export interface ReconstructionReadback {
+  n: number;
+  recon: Float32Array; // [N, L, p*p*3], norm_pix predictions un-normalised
+  pasted: Float32Array; // [N, L, p*p*3], visible patches from the input, masked from recon
+  /** Squared error per pixel against the input, mean over channels, recon clamped to 0-255. */
+  error: Float32Array; // [N, L, p*p]
+  /** Per sample: sum over masked patches of the reference loss's per-patch mean squared error. */
+  lossSums: Float32Array; // [N]
+  /** Per sample: sum of `error` over masked patches' pixels. */
+  errorSums: Float32Array; // [N]
+  modelMs: number;
+}
+
+/**
+ * The reference forward (Mae.predict), recon and paste, the error map and the loss, all on the
+ * backend, packed into one tensor and read back once with `await data()`.
+ * patches: normalised `[N, L, p*p*3]` on the host (rgbaToNormalizedPatches).
+ */
+export async function reconstructBatch(model: Mae, patches: Float32Array, plan: MaskPlan,
+  normPixStats: 'visible' | 'true' = 'visible'): Promise<ReconstructionReadback> {
+  const c = model.config;
+  const { n, numPatches: l } = plan;
+  const k = model.patchValues;
+  const pp = c.patchSize * c.patchSize;
+  const rows = n * l;
+  const ownStats = normPixStats === 'true';
+  const mix = c.normPixLoss && !ownStats ? visibleStatsWeights(plan, gridSize(c)) : null;
+  const t0 = performance.now();
+  const packed = tf.tidy(() => {
+    const pred = tf.reshape(model.predict(patches, plan), [rows, k]); // [N*L, k]
+    const target = tf.tensor2d(patches, [rows, k]);
+    const masked = tf.tensor2d(plan.mask, [rows, 1]); // 1 = masked
+    let recon = pred;
+    let lossTarget = target;
+    if (c.normPixLoss) {
+      const mean = tf.mean(target, -1, true); // [N*L, 1]
+      const centred = tf.sub(target, mean);
+      const unbiased = tf.mul(tf.mean(tf.square(centred), -1, true), k / (k - 1)); // torch .var() is unbiased
+      const std = tf.sqrt(tf.add(unbiased, NORM_PIX_EPS)); // [N*L, 1]
+      lossTarget = tf.div(centred, std);
+      if (ownStats) recon = tf.add(tf.mul(pred, std), mean);
+      else if (mix) {
+        const stats = tf.matMul(tf.tensor3d(mix, [n, l, l]), tf.reshape(tf.concat([mean, std], 1), [n, l, 2])); // [N, L, 2]
+        const [m, sd] = tf.split(tf.reshape(stats, [rows, 2]), 2, 1);
+        recon = tf.add(tf.mul(pred, sd), m);
+      } // else nothing is visible: statistics 0 and 1, pred as is
+    }
+    const perPatch = tf.mean(tf.squaredDifference(pred, lossTarget), -1, true); // [N*L, 1]
+    const lossSums = tf.sum(tf.reshape(tf.mul(perPatch, masked), [n, l]), 1); // [N]
+    // To 0-255: channels are innermost in a patch row.
+    const scale = tf.tensor1d(Float32Array.from({ length: k }, (_, j) => PEAK_8BIT * IMAGENET_STD[j % 3]));
+    const shift = tf.tensor1d(Float32Array.from({ length: k }, (_, j) => PEAK_8BIT * IMAGENET_MEAN[j % 3]));
+    const recon255 = tf.add(tf.mul(recon, scale), shift); // [N*L, k]
+    const input255 = tf.add(tf.mul(target, scale), shift);
+    // As the reference's paste, imgs (1 - mask) + recon mask: exactly one of the two on every patch.
+    const visible = tf.tensor2d(plan.mask.map((m) => 1 - m), [rows, 1]);
+    const pasted255 = tf.add(tf.mul(recon255, masked), tf.mul(input255, visible));
+    const diff = tf.sub(tf.clipByValue(recon255, 0, PEAK_8BIT), input255);
+    const error = tf.mean(tf.reshape(tf.square(diff), [rows * pp, 3]), -1); // [N*L*p*p]
+    const errorSums = tf.sum(tf.reshape(tf.mul(tf.reshape(error, [rows, pp]), masked), [n, l * pp]), 1); // [N]
+    return tf.concat([tf.reshape(recon255, [-1]), tf.reshape(pasted255, [-1]), error, lossSums, errorSums]);
+  });
+  let data: Float32Array;
+  try {
+    data = (await packed.data()) as Float32Array;
+  } finally {
+    packed.dispose();
+  }
+  const px = rows * k;
+  const errAt = 2 * px;
+  const sumsAt = errAt + rows * pp;
+  return {
+    n,
+    recon: data.subarray(0, px),
+    pasted: data.subarray(px, 2 * px),
+    error: data.subarray(errAt, sumsAt),
+    lossSums: data.subarray(sumsAt, sumsAt + n),
+    errorSums: data.subarray(sumsAt + n, sumsAt + 2 * n),
+    modelMs: performance.now() - t0,
+  };
+}
+
+/**
+ * Reconstructs one RGBA image already fitted to the model's size: the reference forward and
+ * everything shown computed on the backend, one readback, then one pass to RGBA. All tensors
+ * are freed before returning; the result is plain arrays.
  */
 export async function reconstructImage(model: Mae, rgba: Uint8ClampedArray | Uint8Array,
   opts: ReconstructOptions): Promise<ImageReconstruction> {
@@ -140,67 +227,46 @@ export async function reconstructImage(model: Mae, rgba: Uint8ClampedArray | Uin
   const p = c.patchSize;
   const g = gridSize(c);
   const L = g * g;
-  const k = p * p * 3;
+  const pp = p * p;
   const plan = planFor(opts.mask, g);
-  const x = rgbaToNormalizedChw(rgba, S, S); // [3, S, S]
-  const t0 = performance.now();
-  const imgs = tf.tensor4d(x, [1, 3, S, S]);
-  let pred: Float32Array;
-  let loss: number | null = null;
-  try {
-    const enc = model.forwardEncoder(imgs, plan);
-    const predT = model.forwardDecoder(enc.latent, enc.idsRestore); // [1, L, k]
-    const lossT = model.forwardLoss(imgs, predT, enc.mask, L - plan.lenKeep);
-    tf.dispose([enc.latent, enc.xMasked, enc.idsRestore, enc.mask]);
-    pred = (await predT.data()) as Float32Array;
-    predT.dispose();
-    if (lossT) {
-      loss = (await lossT.data())[0];
-      lossT.dispose();
-    }
-  } finally {
-    imgs.dispose();
-  }
-  const modelMs = performance.now() - t0;
-
+  const r = await reconstructBatch(model, rgbaToNormalizedPatches(rgba, S, p), plan, opts.normPixStats);
   const mask = Uint8Array.from(plan.mask);
-  // Only norm_pix predictions need the input's own patches (for their statistics).
-  if (c.normPixLoss) unnormalizePatches(pred, chwToPatches(x, S, p), mask, g, k, opts.normPixStats ?? 'visible');
-  const recon255 = denormalizeChw(patchesToChw(pred, S, p), S, S); // [3, S, S]
-  const hw = S * S;
-  const pasted255 = new Float32Array(3 * hw);
-  const errorMap = new Float32Array(hw);
-  let se = 0;
-  let n = 0;
-  for (let y = 0; y < S; y++) for (let xx = 0; xx < S; xx++) {
-    const i = y * S + xx;
-    const masked = mask[Math.floor(y / p) * g + Math.floor(xx / p)] === 1;
-    let e = 0;
-    for (let ch = 0; ch < 3; ch++) {
-      const orig = rgba[i * 4 + ch];
-      const rec = Math.min(PEAK_8BIT, Math.max(0, recon255[ch * hw + i]));
-      const d = rec - orig;
-      e += d * d;
-      pasted255[ch * hw + i] = masked ? recon255[ch * hw + i] : orig;
-    }
-    errorMap[i] = e / 3;
-    if (masked) {
-      se += e;
-      n += 3;
+  const maskedCount = L - plan.lenKeep;
+  const reconstruction = new Uint8ClampedArray(S * S * 4);
+  const pasted = new Uint8ClampedArray(S * S * 4);
+  const errorMap = new Float32Array(S * S);
+  // Patch order in, pixel order out; Uint8ClampedArray clamps and rounds.
+  let s = 0;
+  let e = 0;
+  for (let gr = 0; gr < g; gr++) for (let gc = 0; gc < g; gc++) {
+    for (let y = 0; y < p; y++) {
+      let px = (gr * p + y) * S + gc * p;
+      for (let x = 0; x < p; x++, px++, s += 3, e++) {
+        const o = px * 4;
+        reconstruction[o] = r.recon[s];
+        reconstruction[o + 1] = r.recon[s + 1];
+        reconstruction[o + 2] = r.recon[s + 2];
+        reconstruction[o + 3] = PEAK_8BIT;
+        pasted[o] = r.pasted[s];
+        pasted[o + 1] = r.pasted[s + 1];
+        pasted[o + 2] = r.pasted[s + 2];
+        pasted[o + 3] = PEAK_8BIT;
+        errorMap[px] = r.error[e];
+      }
     }
   }
-  const mse = n > 0 ? se / n : null;
+  const mse = maskedCount > 0 ? r.errorSums[0] / (maskedCount * pp) : null;
   const psnr = mse === null ? null : mse === 0 ? Infinity : 10 * Math.log10((PEAK_8BIT * PEAK_8BIT) / mse);
   return {
     size: S,
     mask,
-    reconstruction: chwToRgba(recon255, S, S),
-    pasted: chwToRgba(pasted255, S, S),
+    reconstruction,
+    pasted,
     errorMap,
     mse,
     psnr,
-    maskedCount: L - plan.lenKeep,
-    loss,
-    modelMs,
+    maskedCount,
+    loss: maskedCount > 0 ? r.lossSums[0] / maskedCount : null,
+    modelMs: r.modelMs,
   };
 }

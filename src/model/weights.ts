@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaeConfig } from './config';
-import { gridSize, numPatches } from './config';
+import { decoderMlpHiddenDim, gridSize, mlpHiddenDim, numPatches } from './config';
 import { expectedParamShapes, OPTIONAL_PARAMS } from './shapes';
-import type { BlockWeights, Linear, Norm } from './layers';
+import type { AttentionLayout, BlockWeights, Linear, Norm } from './layers';
 import { sincosPosEmbed } from './posembed';
 
 /** A host float32 tensor in the reference (PyTorch) layout. */
@@ -16,19 +16,25 @@ export type HostParams = Map<string, HostParam>;
 
 export { expectedParamShapes, OPTIONAL_PARAMS } from './shapes';
 
-/** Device-resident weights of one MAE. */
+/**
+ * Device-resident weights of one MAE, arranged at load time for the fast path (layers.ts):
+ * LayerNorm affines folded into the products after them, softmax scale folded into q, patch
+ * embedding, position embeddings and cls token in one table that a single product reads.
+ */
 export interface MaeWeights {
-  clsToken: tf.Tensor3D; // [1, 1, E]
-  posEmbed: tf.Tensor3D; // [1, 1+L, E]
-  patchEmbed: Linear; // [p*p*3, E], rows in patchify (row, column, channel) order
+  /**
+   * `[1, p*p*3 + L + 1, E]`: patch-embed weight (rows in patchify (row, column, channel) order), then
+   * per patch `pos_embed[1 + j] + patch bias`, then `cls_token + pos_embed[0]`. An encoder input row
+   * `[patch | one-hot position | is-cls]` times this is the reference's embedded token.
+   */
+  encoderInput: tf.Tensor3D;
   blocks: BlockWeights[];
-  norm: Norm;
-  decoderEmbed: Linear; // [E, D]
+  norm: Norm; // the encoder's final norm, kept apart: its output is the latent
+  decoderEmbed: Linear; // [1, E, D]
   maskToken: tf.Tensor3D; // [1, 1, D]
   decoderPosEmbed: tf.Tensor3D; // [1, 1+L, D]
   decoderBlocks: BlockWeights[];
-  decoderNorm: Norm;
-  decoderPred: Linear; // [D, p*p*3]
+  decoderPred: Linear; // [1, D, p*p*3], decoder_norm folded in
 }
 
 /** Thrown when parameters do not fit the architecture. */
@@ -66,49 +72,117 @@ export function checkParams(c: MaeConfig, params: HostParams): string[] {
   return notes;
 }
 
-/** Uploads host parameters to the active backend. Caller owns the result (see disposeWeights). */
-export function uploadWeights(c: MaeConfig, params: HostParams): MaeWeights {
+/** 1/sqrt 2: exact GELU's input scale, split between fc1 and fc2 (layers.ts `block`). */
+const GELU_SPLIT = Math.SQRT1_2;
+
+/** LayerNorm gain and bias on the host, to fold into the product that follows. */
+interface HostNorm {
+  g: Float32Array;
+  b: Float32Array;
+}
+
+/**
+ * Output rows `[from, from + count)` of a PyTorch Linear (`[out, in]`) as `[in, count]` for
+ * `x @ w`, with a preceding LayerNorm folded in: `(xhat g + beta) W^T s + b t` is
+ * `xhat (g W^T s) + (beta W^T s + b t)` for weight scale s and bias scale t. Host arithmetic in
+ * float64; a null bias skips the bias.
+ */
+function foldLinear(w: HostParam, bias: Float32Array | null, from: number, count: number,
+  norm: HostNorm | null, scale = 1, biasScale = scale): { w: Float32Array; b: Float32Array | null } {
+  const inDim = w.shape[1];
+  const out = new Float32Array(inDim * count);
+  const b = bias ? new Float32Array(count) : null;
+  for (let o = 0; o < count; o++) {
+    const row = (from + o) * inDim;
+    let shift = 0;
+    for (let i = 0; i < inDim; i++) {
+      const v = w.data[row + i];
+      out[i * count + o] = (norm ? v * norm.g[i] : v) * scale;
+      if (norm) shift += norm.b[i] * v;
+    }
+    if (b && bias) b[o] = shift * scale + bias[from + o] * biasScale;
+  }
+  return { w: out, b };
+}
+
+/**
+ * Uploads host parameters to the active backend, arranged as MaeWeights, one tensor at a time.
+ * Caller owns the result (see weightTensors).
+ */
+export function uploadWeights(c: MaeConfig, params: HostParams, layout: AttentionLayout): MaeWeights {
   checkParams(c, params);
   const E = c.embedDim;
   const D = c.decoderEmbedDim;
   const p = c.patchSize;
   const L = numPatches(c);
   const g = gridSize(c);
+  const k = p * p * c.inChans;
   const get = (name: string) => params.get(name)!;
-  const raw = (name: string) => tf.tensor(get(name).data, get(name).shape);
-  const vec = (name: string) => tf.tensor1d(get(name).data);
-  // PyTorch Linear stores [out, in]; matMul wants [in, out].
-  const lin = (prefix: string): Linear => ({
-    w: tf.tidy(() => tf.transpose(raw(`${prefix}.weight`)) as tf.Tensor2D),
-    b: vec(`${prefix}.bias`),
+  const hostNorm = (prefix: string): HostNorm => ({ g: get(`${prefix}.weight`).data, b: get(`${prefix}.bias`).data });
+  const up = (f: { w: Float32Array; b: Float32Array | null }, inDim: number, outDim: number): Linear => ({
+    w: tf.tensor3d(f.w, [1, inDim, outDim]),
+    b: tf.tensor1d(f.b ?? new Float32Array(outDim)),
   });
-  const norm = (prefix: string): Norm => ({ g: vec(`${prefix}.weight`), b: vec(`${prefix}.bias`) });
-  const blockW = (prefix: string): BlockWeights => ({
-    norm1: norm(`${prefix}.norm1`),
-    qkv: lin(`${prefix}.attn.qkv`),
-    proj: lin(`${prefix}.attn.proj`),
-    norm2: norm(`${prefix}.norm2`),
-    fc1: lin(`${prefix}.mlp.fc1`),
-    fc2: lin(`${prefix}.mlp.fc2`),
-  });
-  const pos = (name: string, dim: number) =>
-    params.has(name) ? (raw(name) as tf.Tensor3D) : tf.tensor3d(sincosPosEmbed(dim, g), [1, 1 + L, dim]);
+  const lin = (prefix: string, inDim: number, outDim: number, norm: HostNorm | null = null, scale = 1, biasScale = scale): Linear =>
+    up(foldLinear(get(`${prefix}.weight`), get(`${prefix}.bias`).data, 0, outDim, norm, scale, biasScale), inDim, outDim);
+  const blockW = (prefix: string, dim: number, heads: number, hidden: number): BlockWeights => {
+    const n1 = hostNorm(`${prefix}.norm1`);
+    const qkvW = get(`${prefix}.attn.qkv.weight`);
+    const qkvB = get(`${prefix}.attn.qkv.bias`).data;
+    const hd = dim / heads;
+    const qScale = hd ** -0.5;
+    let attn: BlockWeights['attn'];
+    if (layout === 'heads') {
+      attn = {
+        layout,
+        q: Array.from({ length: heads }, (_, h) => up(foldLinear(qkvW, qkvB, h * hd, hd, n1, qScale), dim, hd)),
+        k: tf.tensor3d(foldLinear(qkvW, null, dim, dim, n1).w, [1, dim, dim]),
+        v: Array.from({ length: heads }, (_, h) => up(foldLinear(qkvW, qkvB, 2 * dim + h * hd, hd, n1), dim, hd)),
+      };
+    } else {
+      const q = foldLinear(qkvW, qkvB, 0, dim, n1, qScale);
+      const kv = foldLinear(qkvW, qkvB, dim, 2 * dim, n1);
+      const w = new Float32Array(dim * 3 * dim);
+      for (let i = 0; i < dim; i++) {
+        w.set(q.w.subarray(i * dim, (i + 1) * dim), i * 3 * dim);
+        w.set(kv.w.subarray(i * 2 * dim, (i + 1) * 2 * dim), i * 3 * dim + dim);
+      }
+      const b = new Float32Array(3 * dim);
+      b.set(q.b!);
+      b.set(kv.b!, dim);
+      attn = { layout, qkv: { w: tf.tensor3d(w, [1, dim, 3 * dim]), b: tf.tensor1d(b) } };
+    }
+    return {
+      attn,
+      proj: lin(`${prefix}.attn.proj`, dim, dim),
+      fc1: lin(`${prefix}.mlp.fc1`, dim, hidden, hostNorm(`${prefix}.norm2`), GELU_SPLIT),
+      fc2: lin(`${prefix}.mlp.fc2`, hidden, dim, null, GELU_SPLIT, 1),
+    };
+  };
+  const posTable = (name: string, dim: number): Float32Array => params.get(name)?.data ?? sincosPosEmbed(dim, g);
+
+  // Encoder input table: conv weight [E, C, p, p] -> rows (r, c, ch), then positions, then cls.
+  const pe = get('patch_embed.proj.weight').data;
+  const peBias = get('patch_embed.proj.bias').data;
+  const pos = posTable('pos_embed', E);
+  const cls = get('cls_token').data;
+  const table = new Float32Array((k + L + 1) * E);
+  for (let e = 0; e < E; e++) {
+    for (let ch = 0; ch < c.inChans; ch++) for (let r = 0; r < p; r++) for (let col = 0; col < p; col++) {
+      table[((r * p + col) * c.inChans + ch) * E + e] = pe[((e * c.inChans + ch) * p + r) * p + col];
+    }
+    for (let j = 0; j < L; j++) table[(k + j) * E + e] = pos[(1 + j) * E + e] + peBias[e];
+    table[(k + L) * E + e] = cls[e] + pos[e];
+  }
   return {
-    clsToken: raw('cls_token') as tf.Tensor3D,
-    posEmbed: pos('pos_embed', E),
-    // Conv weight [E, C, p, p] -> [p, p, C, E] -> [p*p*C, E]: a stride-p conv is a matMul on patches.
-    patchEmbed: {
-      w: tf.tidy(() => tf.reshape(tf.transpose(raw('patch_embed.proj.weight'), [2, 3, 1, 0]), [p * p * c.inChans, E]) as tf.Tensor2D),
-      b: vec('patch_embed.proj.bias'),
-    },
-    blocks: Array.from({ length: c.depth }, (_, i) => blockW(`blocks.${i}`)),
-    norm: norm('norm'),
-    decoderEmbed: lin('decoder_embed'),
-    maskToken: raw('mask_token') as tf.Tensor3D,
-    decoderPosEmbed: pos('decoder_pos_embed', D),
-    decoderBlocks: Array.from({ length: c.decoderDepth }, (_, i) => blockW(`decoder_blocks.${i}`)),
-    decoderNorm: norm('decoder_norm'),
-    decoderPred: lin('decoder_pred'),
+    encoderInput: tf.tensor3d(table, [1, k + L + 1, E]),
+    blocks: Array.from({ length: c.depth }, (_, i) => blockW(`blocks.${i}`, E, c.numHeads, mlpHiddenDim(c))),
+    norm: { g: tf.tensor1d(get('norm.weight').data), b: tf.tensor1d(get('norm.bias').data) },
+    decoderEmbed: lin('decoder_embed', E, D),
+    maskToken: tf.tensor3d(get('mask_token').data, [1, 1, D]),
+    decoderPosEmbed: tf.tensor3d(posTable('decoder_pos_embed', D), [1, 1 + L, D]),
+    decoderBlocks: Array.from({ length: c.decoderDepth }, (_, i) => blockW(`decoder_blocks.${i}`, D, c.decoderNumHeads, decoderMlpHiddenDim(c))),
+    decoderPred: lin('decoder_pred', D, k, hostNorm('decoder_norm')),
   };
 }
 
@@ -124,7 +198,9 @@ export function weightTensors(w: MaeWeights): tf.Tensor[] {
   return out;
 }
 
-/** Number of scalar parameters (sin-cos position embeddings included, as the reference counts buffers). */
-export function countParams(w: MaeWeights): number {
-  return weightTensors(w).reduce((a, t) => a + t.size, 0);
+/** Number of scalar parameters of the reference model (position embeddings included, as the reference counts buffers). */
+export function countParams(c: MaeConfig): number {
+  let total = 0;
+  for (const shape of expectedParamShapes(c).values()) total += shape.reduce((a, b) => a * b, 1);
+  return total;
 }

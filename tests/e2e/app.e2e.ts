@@ -44,6 +44,22 @@ describe('playground (wasm)', () => {
     }
   });
 
+  it('runs the threaded WASM build from the minified bundle: every pthread worker loads the module', async () => {
+    const pg = await open('backend=wasm');
+    try {
+      expect(await pg.page.evaluate(() => crossOriginIsolated)).toBe(true);
+      // tfjs-backend-wasm starts its pthreads from blob: URLs, each with a stringified copy of its factory.
+      const threads = () => pg.page.workers().filter((w) => w.url().startsWith('blob:'));
+      await expect.poll(() => threads().length, { timeout: READY_MS }).toBeGreaterThan(0);
+      for (const w of threads()) {
+        await expect.poll(() => w.evaluate(() => typeof (self as unknown as { Module?: { _pthread_self?: unknown } }).Module?._pthread_self), { timeout: READY_MS }).toBe('function');
+      }
+      expect(pg.errors).toEqual([]);
+    } finally {
+      await pg.close();
+    }
+  });
+
   it('a dropped-in picture gets four rendered panels, with the masked patch count of the ratio', async () => {
     const pg = await open('backend=wasm&ratio=75');
     try {

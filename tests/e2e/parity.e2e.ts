@@ -1,5 +1,6 @@
 // Golden parity on the GPU backends in Chromium (SwiftShader here: small shapes only) and on wasm
-// in the browser, against the reference outputs within GOLDEN_ABS_TOL.
+// in the browser, against the reference outputs within GOLDEN_ABS_TOL, through Mae.forward and
+// through the page's path (one readback, none inside it on the GPU backends).
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { runBrowserCase } from '../../tools/lib/browser-parity';
@@ -14,6 +15,7 @@ describe('golden parity in Chromium', () => {
     expect(r.backend).toBe(backend);
     expect(r.maskEqual).toBe(true);
     expect(r.idsRestoreEqual).toBe(true);
+    expect(r.readbacks).toBe(1);
     for (const [k, v] of Object.entries(r.maxAbs)) expect(v, k).toBeLessThanOrEqual(GOLDEN_ABS_TOL);
   });
 });

@@ -29,6 +29,7 @@ describe.each(['wasm', 'cpu'] as const)('bundled mae-small on %s', (backend) => 
     const r = await runGoldenCase('mae-small', read, 'hf', MAE_SMALL_TOL);
     expect(r.maskEqual).toBe(true);
     expect(r.idsRestoreEqual).toBe(true);
+    expect(r.readbacks).toBe(1);
     for (const [k, v] of Object.entries(r.maxAbs)) expect(v, k).toBeLessThanOrEqual(MAE_SMALL_TOL);
   });
 });

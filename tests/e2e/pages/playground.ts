@@ -13,6 +13,9 @@ export const DESKTOP = { width: 1300, height: 900 } as const;
 export const expectedMasked = (numPatches: number, pct: number): number => numPatches - Math.trunc(numPatches * (1 - pct / 100));
 
 export class Playground {
+  /** Uncaught errors of the page (its workers' too). */
+  readonly errors: string[] = [];
+
   private constructor(readonly page: Page, readonly ctx: BrowserContext, private readonly ownsContext: boolean) {}
 
   /** Opens the page with a query string in a fresh context (or `ctx`) and waits until the model is ready. */
@@ -20,11 +23,14 @@ export class Playground {
     o: { ctx?: BrowserContext; viewport?: { width: number; height: number }; bare?: boolean } = {}): Promise<Playground> {
     const ctx = o.ctx ?? await browser.newContext({ viewport: o.viewport ?? DESKTOP });
     const page = await ctx.newPage();
-    page.on('pageerror', (e) => console.error('pageerror:', e.message));
+    const pg = new Playground(page, ctx, !o.ctx);
+    page.on('pageerror', (e) => {
+      pg.errors.push(e.message);
+      console.error('pageerror:', e.message);
+    });
     // A link that names no pictures (`img=`) opens with none: a first visit would otherwise add a sample.
     // `bare`: the query as given (a first visit).
     await page.goto(`${baseUrl}?${o.bare || /(^|&)img=/.test(query) ? query : `${query}&img=`}`);
-    const pg = new Playground(page, ctx, !o.ctx);
     await pg.waitReady();
     return pg;
   }

@@ -80,6 +80,7 @@ describe.each(['cpu', 'wasm'] as const)('model on %s', (backend) => {
     });
     const rgba = new Uint8ClampedArray(224 * 224 * 4).fill(200);
     await expectNoLeak(() => reconstructImage(model, rgba, { mask: { pattern: 'random', maskRatio: 0.75, seed: 0 } }));
+    await expectNoLeak(() => model.predict(new Float32Array(2 * 196 * 768), plan).dispose());
     imgs.dispose();
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
