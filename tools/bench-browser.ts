@@ -69,9 +69,20 @@ const MODELS: Record<string, ModelSpec> = {
 };
 
 /** One step as the probe recorded it (page clock, ms; frame times -1 or null when never shown). */
-interface ProbeStep { ratio: number; t0: number; masked: number | null; recon: number | null }
-/** A series' latencies, in ms, per panel. */
-interface Series { masked: Summary; recon: Summary; maskedMs: number[]; reconMs: number[]; meanIntervalMs: number | null }
+interface ProbeStep {
+  ratio: number; t0: number; key: number | null; masked: number | null; recon: number | null;
+  drawn: { masked: number | null; recon: number | null };
+}
+/**
+ * A series' latencies, in ms: per panel, and the input delay (key event to input event: how long the
+ * page's main thread kept the key waiting; not part of the panel latencies).
+ */
+interface Series {
+  masked: Summary; recon: Summary; inputDelay: Summary; maskedMs: number[]; reconMs: number[]; inputDelayMs: number[];
+  /** Input event to the canvas write (before its frame), per panel, in ms. */
+  maskedDrawnMs: number[]; reconDrawnMs: number[];
+  meanIntervalMs: number | null;
+}
 /** A phase's peaks, in bytes: sampled RSS sum, and the sum of each process's VmHWM (an upper bound). */
 interface PhasePeak { rss: number; hwm: number }
 /** Memory at one moment, in bytes, summed over the browser's processes. */
@@ -113,9 +124,12 @@ function seriesOf(steps: ProbeStep[]): Series {
   const lat = (t: number | null, t0: number) => (t !== null && t > 0 ? t - t0 : NaN);
   const maskedMs = steps.map((s) => lat(s.masked, s.t0));
   const reconMs = steps.map((s) => lat(s.recon, s.t0));
+  const inputDelayMs = steps.map((s) => (s.key !== null ? s.t0 - s.key : NaN));
+  const maskedDrawnMs = steps.map((s) => lat(s.drawn.masked, s.t0));
+  const reconDrawnMs = steps.map((s) => lat(s.drawn.recon, s.t0));
   const gaps = steps.slice(1).map((s, i) => s.t0 - steps[i].t0);
   return {
-    masked: summarize(maskedMs), recon: summarize(reconMs), maskedMs, reconMs,
+    masked: summarize(maskedMs), recon: summarize(reconMs), inputDelay: summarize(inputDelayMs), maskedMs, reconMs, inputDelayMs, maskedDrawnMs, reconDrawnMs,
     meanIntervalMs: gaps.length ? gaps.reduce((a, b) => a + b, 0) / gaps.length : null,
   };
 }
@@ -216,9 +230,12 @@ const extra = (r: ModelResult, bytes: number | undefined, base: number) => {
 function report(results: ModelResult[], steps: number): string {
   const latency = markdownTable(
     ['model', 'backend', 'single step: masked p50 / p95 (ms)', 'single step: reconstruction p50 / p95 (ms)',
-      'drag: masked p50 / p95 (ms)', 'drag: reconstruction p50 / p95 (ms)'],
+      'drag: masked p50 / p95 (ms)', 'drag: reconstruction p50 / p95 (ms)', 'input delay, both series: p50 / p95 (ms)',
+      'masked canvas written (before its frame), both series: p50 / p95 (ms)'],
     results.map((r) => [r.label, `${r.backend ?? '?'}${r.crossOriginIsolated ? ', isolated' : ', NOT isolated'}`,
-      p50p95(r.single.masked), p50p95(r.single.recon), p50p95(r.drag.masked), p50p95(r.drag.recon)]),
+      p50p95(r.single.masked), p50p95(r.single.recon), p50p95(r.drag.masked), p50p95(r.drag.recon),
+      p50p95(summarize([...r.single.inputDelayMs, ...r.drag.inputDelayMs])),
+      p50p95(summarize([...r.single.maskedDrawnMs, ...r.drag.maskedDrawnMs]))]),
   );
   const memory = markdownTable(
     ['model', 'file (MiB)', 'load (s)', 'first reconstruction (s)', 'browser before: RSS / PSS (MiB)',

@@ -16,7 +16,11 @@
   /** Panel canvases timed, by test id, and the step field each fills. */
   const PANELS = { 'panel-masked': 'masked', 'panel-reconstruction': 'recon' };
   const bench = {
-    /** Steps of the current series: { ratio, t0, masked, recon } (frame times; null until drawn). */
+    /**
+     * Steps of the current series: { ratio, t0, key, masked, recon, drawn }: key = the key event's own time
+     * stamp (t0 - key is how long the busy page kept the key waiting), masked and recon = frame times (null
+     * until drawn), drawn = { masked, recon }: when the canvas was written, before that frame.
+     */
     steps: [],
     /** The checkpoint load being timed: { file, t0, shown, firstRecon }. */
     load: null,
@@ -43,10 +47,13 @@
     return !!bench.load && bench.load.t0 !== null && !!chip && chip.textContent.includes(bench.load.file);
   };
 
+  let keyAt = null;
+  document.addEventListener('keydown', (e) => { keyAt = e.timeStamp; }, true);
   document.addEventListener('input', (e) => {
     const t = e.target;
     if (t instanceof HTMLInputElement && t.dataset.testid === 'mask-ratio') {
-      bench.steps.push({ ratio: Number(t.value), t0: performance.now(), masked: null, recon: null });
+      bench.steps.push({ ratio: Number(t.value), t0: performance.now(), key: keyAt, masked: null, recon: null, drawn: { masked: null, recon: null } });
+      keyAt = null;
     }
   }, true);
 
@@ -81,7 +88,11 @@
     }
     const due = steps.slice(0, last + 1).filter((s) => s[key] === null);
     if (!due.length) return;
-    for (const s of due) s[key] = -1; // claimed; the frame time follows
+    const drawnAt = performance.now();
+    for (const s of due) {
+      s[key] = -1; // claimed; the frame time follows
+      s.drawn[key] = drawnAt;
+    }
     requestAnimationFrame(() => {
       const t = performance.now();
       for (const s of due) s[key] = t;
