@@ -1,20 +1,23 @@
 // One picture: its four panels (original, masked, reconstruction, reconstruction + visible),
 // its figures, its buttons, and its sweep strip.
 import { memo, useMemo, useState } from 'react';
+import { patchMse } from '../../shared/baseline';
 import { maskedPanel } from '../../shared/panels';
 import { DEFAULT_IMG_SIZE } from '../../store/createAppStore';
 import { useApp, useAppStore } from '../../store/react';
 import type { ImageEntry } from '../../store/types';
 import { Metrics } from '../metrics/Metrics';
-import { formatMs } from '../metrics/format';
+import { formatLoss, formatMs, formatMse, formatPsnr } from '../metrics/format';
 import { maskedCount } from '../mask-controls/paint';
 import { useKeyboardPaint, usePaintStroke } from '../mask-controls/usePaintStroke';
 import { SweepStrip } from '../sweep/SweepStrip';
 import { CompareRow } from './CompareRow';
-import { compositePanels, downloadName } from './compose';
-import { compositeToPng, saveBlob } from './download';
+import { downloadName, figureText } from './compose';
+import { labelledFigurePng, saveBlob } from './download';
 import { errorHeatmap } from './heatmap';
-import { Panel } from './Panel';
+import { HeatmapLegend } from './HeatmapLegend';
+import { Panel, type PanelProps } from './Panel';
+import { PanelDialog } from './PanelDialog';
 import { PixelCanvas } from './PixelCanvas';
 import { useVisibility } from './useVisibility';
 
@@ -78,14 +81,54 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
     try {
       const s = result.input.width;
       const maskedForResult = maskedPanel(result.input.data, s, patchOf(s, result.recon.mask.length), result.recon.mask, settings.maskStyle);
-      const c = compositePanels([result.input.data, maskedForResult, result.recon.reconstruction.data, result.recon.pasted.data], s);
-      saveBlob(await compositeToPng(c), downloadName(entry.name, result));
+      const m = result.recon.metrics;
+      const text = figureText({
+        imageName: entry.name, checkpoint: aLabel, pattern: result.pattern, ratioPct: result.ratioPct, seed: result.seed,
+        maskedCount: m.maskedCount, numPatches: result.recon.mask.length,
+        mse: formatMse(m.mse).text, psnr: formatPsnr(m.psnr).text, loss: formatLoss(m.loss).text,
+      });
+      const png = await labelledFigurePng([result.input.data, maskedForResult, result.recon.reconstruction.data, result.recon.pasted.data], s, text);
+      saveBlob(png, downloadName(entry.name, result));
     } catch (e) {
       store.getState().notify('error', `The PNG could not be made: ${(e as Error).message}`);
     } finally {
       setSaving(false);
     }
   };
+
+  // Per-patch error of the shown result, for the tooltip over the reconstruction panels. [L]
+  const patchErrors = useMemo(() => {
+    if (!result) return null;
+    const s = result.recon.reconstruction.width;
+    return patchMse(result.recon.errorMap, s, patchOf(s, result.recon.mask.length));
+  }, [result]);
+  const resultGrid = result ? Math.round(Math.sqrt(result.recon.mask.length)) : grid;
+  const patchTip = (pasted: boolean) => (patchErrors && result ? {
+    grid: resultGrid,
+    text: (k: number) => {
+      const where = `Patch row ${Math.floor(k / resultGrid) + 1}, column ${(k % resultGrid) + 1}`;
+      const rms = Math.sqrt(patchErrors[k]);
+      if (!result.recon.mask[k]) return pasted ? `${where}: visible, copied from the original` : `${where}: visible · error ${rms.toFixed(1)} levels RMS`;
+      return `${where}: hidden · error ${rms.toFixed(1)} levels RMS`;
+    },
+  } : null);
+
+  const [enlarged, setEnlarged] = useState<string | null>(null);
+  const heatOverlay = (testId: string) => heat && <PixelCanvas pixels={heat} fallbackSize={size} className="panel-overlay" data-testid={testId} aria-hidden="true" />;
+  const panels: { id: string; props: PanelProps }[] = [
+    { id: 'original', props: { testId: 'panel-original', name: 'Original', title: 'Original', label: `${entry.name}, as the model sees it`, pixels: fitted, size,
+      grid: gridOverlay, placeholder: 'decoding…' } },
+    { id: 'masked', props: { testId: 'panel-masked', name: 'Masked', className: painting ? 'is-paintable' : '',
+      title: <>Masked{shownMasked !== undefined && <span className="panel-note"> · {shownMasked} of {numPatches} hidden</span>}</>,
+      label: painting ? 'Masked input; click or drag to hide or reveal patches' : 'Masked input',
+      pixels: masked, size, grid: gridOverlay, placeholder: waiting } },
+    { id: 'reconstruction', props: { testId: 'panel-reconstruction', name: 'Reconstruction', title: 'Reconstruction', label: "The model's reconstruction of every patch",
+      pixels: result?.recon.reconstruction ?? null, size, grid: gridOverlay, placeholder: waiting, overlay: heatOverlay('heatmap-overlay'), patchTip: patchTip(false) } },
+    { id: 'pasted', props: { testId: 'panel-pasted', name: 'Reconstruction + visible', title: 'Reconstruction + visible',
+      label: 'Visible patches with the reconstruction pasted into the hidden ones',
+      pixels: result?.recon.pasted ?? null, size, grid: gridOverlay, placeholder: waiting, patchTip: patchTip(true) } },
+  ];
+  const big = panels.find((p) => p.id === enlarged);
 
   const src = entry.sourceSize;
   return (
@@ -123,27 +166,31 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
         </p>
       )}
       <div className="panels">
-        <Panel testId="panel-original" title="Original" label={`${entry.name}, as the model sees it`} pixels={fitted} size={size}
-          grid={gridOverlay} placeholder="decoding…" />
-        <Panel testId="panel-masked" className={painting ? 'is-paintable' : ''}
-          title={<>Masked{shownMasked !== undefined && <span className="panel-note"> · {shownMasked} of {numPatches} hidden</span>}</>}
-          label={painting ? 'Masked input; click or drag to hide or reveal patches' : 'Masked input'}
-          pixels={masked} size={size} grid={gridOverlay} placeholder={waiting}
-          frameProps={painting ? {
-            ...paint, onKeyDown: keys.onKeyDown, tabIndex: 0, role: 'application',
-            'aria-label': 'Paint the mask: arrow keys move, Space hides or reveals a patch',
-            title: 'Click or drag to hide or reveal patches',
-          } : undefined}
-          overlay={painting && <div className="paint-cursor" aria-hidden="true" style={{
-            left: `${((keys.cursor % grid) / grid) * 100}%`, top: `${(Math.floor(keys.cursor / grid) / grid) * 100}%`,
-            width: `${100 / grid}%`, height: `${100 / grid}%`,
-          }} />} />
-        <Panel testId="panel-reconstruction" title="Reconstruction" label="The model's reconstruction of every patch"
-          pixels={result?.recon.reconstruction ?? null} size={size} grid={gridOverlay} placeholder={waiting}
-          overlay={heat && <PixelCanvas pixels={heat} fallbackSize={size} className="panel-overlay" data-testid="heatmap-overlay" aria-hidden="true" />} />
-        <Panel testId="panel-pasted" title="Reconstruction + visible" label="Visible patches with the reconstruction pasted into the hidden ones"
-          pixels={result?.recon.pasted ?? null} size={size} grid={gridOverlay} placeholder={waiting} />
+        {panels.map(({ id, props }) => {
+          // The masked panel paints while painting: no enlarging it then.
+          const paintingHere = id === 'masked' && painting;
+          return (
+            <Panel key={id} {...props} onEnlarge={paintingHere ? null : () => setEnlarged(id)}
+              frameProps={paintingHere ? {
+                ...paint, onKeyDown: keys.onKeyDown, tabIndex: 0, role: 'application',
+                'aria-label': 'Paint the mask: arrow keys move, Space hides or reveals a patch',
+                title: 'Click or drag to hide or reveal patches',
+              } : undefined}
+              overlay={paintingHere ? <div className="paint-cursor" aria-hidden="true" style={{
+                left: `${((keys.cursor % grid) / grid) * 100}%`, top: `${(Math.floor(keys.cursor / grid) / grid) * 100}%`,
+                width: `${100 / grid}%`, height: `${100 / grid}%`,
+              }} /> : props.overlay} />
+          );
+        })}
       </div>
+      {settings.heatmap && <HeatmapLegend />}
+      {big && (
+        <PanelDialog title={`${entry.name}: ${big.props.name}`} onClose={() => setEnlarged(null)}>
+          <Panel {...big.props} testId={`${big.props.testId}-large`} className="panel-large"
+            overlay={big.id === 'reconstruction' ? heatOverlay('heatmap-overlay-large') : null} />
+          {settings.heatmap && big.id === 'reconstruction' && <HeatmapLegend />}
+        </PanelDialog>
+      )}
 
       <Metrics metrics={result?.recon.metrics ?? null} numPatches={numPatches} />
       {comparing && <CompareRow entry={entry} />}
