@@ -69,7 +69,7 @@ function Timing() {
 export function StatusBar() {
   const message = useApp((s) => s.model.message);
   return (
-    <div className="statusbar" aria-label="Model status">
+    <div className="statusbar" role="group" aria-label="Model status">
       <PhaseChip />
       <BackendChip />
       <CheckpointStatus />
