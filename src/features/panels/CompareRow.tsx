@@ -1,6 +1,7 @@
 // Checkpoint B's take on one picture, under A's panels: its masked input, reconstruction,
 // reconstruction + visible, and its figures; says whether the two hid the same patches.
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
+import { patchMse } from '../../shared/baseline';
 import { maskedPanel } from '../../shared/panels';
 import { sameMask } from '../../store/compareSlice';
 import { useApp } from '../../store/react';
@@ -9,7 +10,9 @@ import { formatParams } from '../checkpoint/format';
 import { Metrics } from '../metrics/Metrics';
 import { formatMs } from '../metrics/format';
 import { errorHeatmap } from './heatmap';
-import { Panel } from './Panel';
+import { Panel, type PanelProps } from './Panel';
+import { PanelDialog } from './PanelDialog';
+import { patchTipFor } from './patchTip';
 import { PixelCanvas } from './PixelCanvas';
 
 const gridOf = (maskLength: number) => Math.round(Math.sqrt(maskLength));
@@ -34,6 +37,13 @@ export function CompareRow({ entry }: { entry: ImageEntry }) {
     return { width, height, data: errorHeatmap(result.recon.errorMap, width, height) };
   }, [settings.heatmap, result]);
 
+  const patchErrors = useMemo(() => {
+    if (!result) return null;
+    const s = result.recon.reconstruction.width;
+    return patchMse(result.recon.errorMap, s, s / gridOf(result.recon.mask.length));
+  }, [result]);
+  const [enlarged, setEnlarged] = useState<string | null>(null);
+
   if (!info || !checkpoint) return null;
   const size = result?.input.width ?? info.imgSize;
   const grid = info.imgSize / info.patchSize;
@@ -53,6 +63,19 @@ export function CompareRow({ entry }: { entry: ImageEntry }) {
     maskNote = `Same patches hidden, but B sees the picture at ${info.imgSize} px (A at ${aInfo.imgSize} px).`;
   } else maskNote = aMask && bMask ? (same ? 'Same mask as A.' : 'The masks differ (A or B is still catching up).') : 'Same pattern, ratio and seed as A.';
 
+  const heatOverlay = heat && <PixelCanvas pixels={heat} fallbackSize={size} className="panel-overlay" aria-hidden="true" />;
+  const panels: { id: string; props: PanelProps }[] = [
+    { id: 'masked', props: { testId: 'compare-panel-masked', name: 'B: masked input', title: 'B: masked input', label: 'Masked input, as B sees it',
+      pixels: masked, size, grid: gridOverlay, placeholder: waiting } },
+    { id: 'reconstruction', props: { testId: 'compare-panel-reconstruction', name: 'B: reconstruction', title: 'B: reconstruction',
+      label: "B's reconstruction of every patch", pixels: result?.recon.reconstruction ?? null, size, grid: gridOverlay, placeholder: waiting,
+      overlay: heatOverlay, patchTip: patchTipFor(result?.recon ?? null, patchErrors, false) } },
+    { id: 'pasted', props: { testId: 'compare-panel-pasted', name: 'B: reconstruction + visible', title: 'B: reconstruction + visible',
+      label: "Visible patches with B's reconstruction pasted into the hidden ones", pixels: result?.recon.pasted ?? null, size,
+      grid: gridOverlay, placeholder: waiting, patchTip: patchTipFor(result?.recon ?? null, patchErrors, true) } },
+  ];
+  const big = panels.find((p) => p.id === enlarged);
+
   return (
     <section className={`compare-row ${row?.pending ? 'is-pending' : ''}`} data-testid="compare-row" data-key={entry.key}
       data-pending={row?.pending ? 'true' : 'false'} data-same-mask={aMask && bMask ? String(same) : ''} data-masks-differ={gridsDiffer ? 'true' : 'false'}
@@ -69,13 +92,12 @@ export function CompareRow({ entry }: { entry: ImageEntry }) {
         {row?.error && <p className="row-warning" role="alert" data-testid="compare-error-row">B failed: {row.error}</p>}
         <Metrics metrics={result?.recon.metrics ?? null} numPatches={numPatches} />
       </div>
-      <Panel testId="compare-panel-masked" title="B: masked input" label="Masked input, as B sees it" pixels={masked} size={size}
-        grid={gridOverlay} placeholder={waiting} />
-      <Panel testId="compare-panel-reconstruction" title="B: reconstruction" label="B's reconstruction of every patch"
-        pixels={result?.recon.reconstruction ?? null} size={size} grid={gridOverlay} placeholder={waiting}
-        overlay={heat && <PixelCanvas pixels={heat} fallbackSize={size} className="panel-overlay" aria-hidden="true" />} />
-      <Panel testId="compare-panel-pasted" title="B: reconstruction + visible" label="Visible patches with B's reconstruction pasted into the hidden ones"
-        pixels={result?.recon.pasted ?? null} size={size} grid={gridOverlay} placeholder={waiting} />
+      {panels.map(({ id, props }) => <Panel key={id} {...props} onEnlarge={() => setEnlarged(id)} />)}
+      {big && (
+        <PanelDialog title={`${entry.name}: ${big.props.name}`} onClose={() => setEnlarged(null)}>
+          <Panel {...big.props} testId={`${big.props.testId}-large`} className="panel-large" />
+        </PanelDialog>
+      )}
     </section>
   );
 }

@@ -18,6 +18,7 @@ import { errorHeatmap } from './heatmap';
 import { HeatmapLegend } from './HeatmapLegend';
 import { Panel, type PanelProps } from './Panel';
 import { PanelDialog } from './PanelDialog';
+import { patchTipFor } from './patchTip';
 import { PixelCanvas } from './PixelCanvas';
 import { useVisibility } from './useVisibility';
 
@@ -102,16 +103,7 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
     const s = result.recon.reconstruction.width;
     return patchMse(result.recon.errorMap, s, patchOf(s, result.recon.mask.length));
   }, [result]);
-  const resultGrid = result ? Math.round(Math.sqrt(result.recon.mask.length)) : grid;
-  const patchTip = (pasted: boolean) => (patchErrors && result ? {
-    grid: resultGrid,
-    text: (k: number) => {
-      const where = `Patch row ${Math.floor(k / resultGrid) + 1}, column ${(k % resultGrid) + 1}`;
-      const rms = Math.sqrt(patchErrors[k]);
-      if (!result.recon.mask[k]) return pasted ? `${where}: visible, copied from the original` : `${where}: visible · error ${rms.toFixed(1)} levels RMS`;
-      return `${where}: hidden · error ${rms.toFixed(1)} levels RMS`;
-    },
-  } : null);
+  const patchTip = (pasted: boolean) => patchTipFor(result?.recon ?? null, patchErrors, pasted);
 
   const [enlarged, setEnlarged] = useState<string | null>(null);
   const heatOverlay = (testId: string) => heat && <PixelCanvas pixels={heat} fallbackSize={size} className="panel-overlay" data-testid={testId} aria-hidden="true" />;
