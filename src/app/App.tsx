@@ -1,12 +1,15 @@
 import { CheckpointPicker } from '../features/checkpoint/CheckpointPicker';
 import { FallbackBanner } from '../features/checkpoint/CheckpointStatus';
+import { QualityNote } from '../features/checkpoint/QualityNote';
+import { DocDialogHost } from '../features/docs/DocDialog';
 import { DropOverlay, ImageDrop } from '../features/image-drop/ImageDrop';
 import { MaskControls } from '../features/mask-controls/MaskControls';
 import { ImageList } from '../features/panels/ImageRow';
 import { useApp } from '../store/react';
 import { Footer } from './Footer';
 import { Notices } from './Notices';
-import { ModelError, StatusBar } from './StatusBar';
+import { BackendFallbackBanner, ModelError, StatusBar } from './StatusBar';
+import { PHONE_QUERY, useMediaQuery } from './useMediaQuery';
 
 function EmptyState() {
   const count = useApp((s) => s.order.length);
@@ -22,8 +25,22 @@ function EmptyState() {
 }
 
 export function App() {
+  // On a phone the pictures and results come first and the settings after them; keyed, so
+  // reordering keeps each part's state.
+  const phone = useMediaQuery(PHONE_QUERY);
+  const picker = <CheckpointPicker key="picker" />;
+  const controls = <MaskControls key="controls" />;
+  const main = (
+    <main className="main" key="main" data-testid="main">
+      <ImageDrop />
+      {!phone && <QualityNote />}
+      <EmptyState />
+      <ImageList />
+      {phone && <QualityNote />}
+    </main>
+  );
   return (
-    <div className="app">
+    <div className="app" data-layout={phone ? 'phone' : 'wide'}>
       <header className="topbar">
         <div className="brand">
           <h1>MAE Playground</h1>
@@ -31,18 +48,14 @@ export function App() {
         </div>
         <StatusBar />
       </header>
+      <Notices />
+      <BackendFallbackBanner />
       <FallbackBanner />
       <ModelError />
-      <CheckpointPicker />
-      <MaskControls />
-      <main className="main">
-        <ImageDrop />
-        <EmptyState />
-        <ImageList />
-      </main>
+      {phone ? [main, controls, picker] : [picker, controls, main]}
       <Footer />
-      <Notices />
       <DropOverlay />
+      <DocDialogHost />
     </div>
   );
 }

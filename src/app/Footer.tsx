@@ -1,3 +1,4 @@
+import { DocLink } from '../features/docs/DocDialog';
 import { useSamples } from '../features/image-drop/useSamples';
 
 export function Footer() {
@@ -15,7 +16,7 @@ export function Footer() {
           <ul>
             {credited.map((s) => <li key={s.file}><strong>{s.title}</strong>: {s.credit}</li>)}
           </ul>
-          <p><a href="./samples/CREDITS.md">Full credits and licences</a></p>
+          <p><DocLink url="./samples/CREDITS.md" title="Sample photo credits">Full credits and licences</DocLink></p>
         </div>
       )}
     </footer>

@@ -1,4 +1,5 @@
 // Backend, checkpoint, model, timing of the last reconstruction, readiness and restart messages.
+import { useState } from 'react';
 import type { BackendName } from '../protocol/messages';
 import { CheckpointStatus } from '../features/checkpoint/CheckpointStatus';
 import { formatMs } from '../features/metrics/format';
@@ -69,12 +70,39 @@ function Timing() {
 export function StatusBar() {
   const message = useApp((s) => s.slots.A.message);
   return (
-    <div className="statusbar" aria-label="Model status">
+    <div className="statusbar" role="group" aria-label="Model status">
       <PhaseChip />
       <BackendChip />
       <CheckpointStatus />
       <Timing />
       <span className="status-message" role="status" data-testid="status-message">{message}</span>
+    </div>
+  );
+}
+
+/** Says once, in the page, that the backend the visitor (or a link) forced could not start and which one runs instead. */
+export function BackendFallbackBanner() {
+  const store = useAppStore();
+  const backend = useApp((s) => s.slots.A.backend);
+  const notes = useApp((s) => s.slots.A.backendNotes);
+  const forced = useApp((s) => s.settings.backend);
+  const phase = useApp((s) => s.slots.A.phase);
+  const [dismissed, setDismissed] = useState(false);
+  if (dismissed || !forced || !backend || forced === backend || phase === 'restarting') return null;
+  // The worker's note on the forced backend ends with why it failed, in brackets.
+  const why = notes.find((n) => n.startsWith(forced))?.match(/\((.*)\)$/)?.[1];
+  return (
+    <div className="banner banner-warn banner-row" role="status" data-testid="backend-fallback" data-forced={forced} data-backend={backend}>
+      <p>
+        <strong>{BACKEND_NAMES[forced]} cannot run here</strong>{why ? ` (${why})` : ''}, so the
+        model runs on <strong>{BACKEND_NAMES[backend]}</strong> instead.
+      </p>
+      <div className="banner-actions">
+        <button type="button" className="button button-small" data-testid="backend-auto" onClick={() => reloadWithBackend(store, null)}>
+          Choose automatically
+        </button>
+        <button type="button" className="button button-quiet button-small" onClick={() => setDismissed(true)}>Dismiss</button>
+      </div>
     </div>
   );
 }

@@ -194,7 +194,9 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
       }
       spawn();
       try {
-        await init(next ?? undefined);
+        const started = await init(next ?? undefined);
+        // A start that was waiting on the dead worker gets the new one's backend.
+        for (const p of replay) if (p.kind === 'init') p.resolve(started);
         if (lastSource) await loadCheckpoint(lastSource);
       } catch (e) {
         for (const p of replay) if (p.kind !== 'reconstruct') p.reject(e as Error);

@@ -13,7 +13,7 @@ const w = window as unknown as { __parity?: unknown };
 
 (async () => {
   try {
-    const { backend } = await selectBackend(q.get('backend') as BackendName);
+    const { backend } = await selectBackend(q.get('backend') as BackendName, { strict: true });
     const read = async (rel: string) => {
       const res = await fetch(base + rel);
       return res.ok ? new Uint8Array(await res.arrayBuffer()) : null;

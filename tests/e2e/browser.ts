@@ -15,10 +15,13 @@ export const CHROMIUM_ARGS = [
 /** Repository root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Launches headless Chromium. */
-export async function launchBrowser(): Promise<Browser> {
+/** The flags without WebGPU: a browser with no WebGPU adapter at all. */
+export const CHROMIUM_ARGS_NO_WEBGPU = CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu' && a !== '--enable-features=Vulkan');
+
+/** Launches headless Chromium (with `args`, CHROMIUM_ARGS by default). */
+export async function launchBrowser(args: readonly string[] = CHROMIUM_ARGS): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...args], headless: true });
 }
 
 /** A Vite dev server on a free loopback port, serving the repository root. */

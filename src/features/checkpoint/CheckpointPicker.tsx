@@ -2,10 +2,11 @@
 // parameters, patch size, licence, source and whether it predicts normalised pixels), any hub
 // repository by name, a file from disk, the hub address, the hub downloads kept in this browser,
 // and checkpoint B to compare with.
-import { useId, useState, type FormEvent, type MouseEvent } from 'react';
+import { useId, useRef, useState, type FormEvent, type MouseEvent } from 'react';
 import { DEFAULT_HF_ENDPOINT, normaliseEndpoint } from '../../store/settings';
 import { hubLabel, parseHubInput } from '../../store/checkpointRef';
 import { useApp, useAppStore } from '../../store/react';
+import { DocLink } from '../docs/DocDialog';
 import { CATALOGUE, catalogueEntry, hubFilePrefix, loadable, sourceForEntry, type CatalogueEntry } from './catalogue';
 import { describeModel, formatBytes, formatParams } from './format';
 import { cachedWeightsOf, totalSize, type CachedFile } from './hubCache';
@@ -36,7 +37,9 @@ function Foot({ e }: { e: CatalogueEntry }) {
   return (
     <span className="option-foot">
       <span title={e.licenceNote} className={e.licenceNote ? 'has-note' : undefined}>Licence: {e.licence}</span>
-      <a href={e.sourceUrl} target="_blank" rel="noopener noreferrer">{e.origin === 'hub' ? e.hub!.repo : e.origin === 'external' ? 'facebookresearch/mae' : 'about'}</a>
+      {e.origin === 'bundled'
+        ? <DocLink url={e.sourceUrl} title="Model card">model card</DocLink>
+        : <a href={e.sourceUrl} target="_blank" rel="noopener noreferrer">{e.origin === 'hub' ? e.hub!.repo : e.origin === 'external' ? 'facebookresearch/mae' : 'about'}</a>}
       {e.hub && e.hub.revision !== 'main' && <span className="muted">revision {e.hub.revision}</span>}
     </span>
   );
@@ -44,6 +47,7 @@ function Foot({ e }: { e: CatalogueEntry }) {
 
 function Option({ e, cache }: { e: CatalogueEntry; cache: HubCacheView }) {
   const store = useAppStore();
+  const titleId = useId();
   const ref = useApp((s) => s.slots.A.ref);
   const running = useApp((s) => s.slots.A.checkpoint);
   const busy = useApp((s) => !!s.slots.A.loading || s.slots.A.phase === 'starting' || s.slots.A.phase === 'idle');
@@ -83,7 +87,7 @@ function Option({ e, cache }: { e: CatalogueEntry; cache: HubCacheView }) {
       data-selected={selected ? 'true' : 'false'} data-cached={cached.length ? 'true' : 'false'} onClick={onCardClick}>
       <span className="option-main">
         <span className="option-title">
-          {e.title}
+          <span id={titleId}>{e.title}</span>
           {selected && <span className="badge badge-accent">{fallback ? 'missing: random weights run' : 'in use'}</span>}
           {cached.length > 0 && <span className="badge" title={`${formatBytes(totalSize(cached))} in this browser`}>downloaded</span>}
         </span>
@@ -92,8 +96,9 @@ function Option({ e, cache }: { e: CatalogueEntry; cache: HubCacheView }) {
       </span>
       <span className="option-side">
         <Foot e={e} />
+        {/* Named by its visible text (voice control); the checkpoint's title describes it. */}
         <button type="button" className="button button-small" onClick={load} disabled={disabled}
-          aria-label={`Load ${e.title}`}>
+          aria-describedby={titleId} data-testid="checkpoint-option-load">
           {selected && !fallback ? 'Loaded' : fallback ? 'Try again' : e.origin === 'hub' && !cached.length && e.sizeBytes ? `Download ${formatBytes(e.sizeBytes)}` : 'Load'}
         </button>
       </span>
@@ -110,11 +115,17 @@ function HubForm() {
   const [shown, setShown] = useState(false);
   const id = useId();
   const parsed = parseHubInput(text);
-  const invalid = shown && !parsed.ok && text.trim() !== '';
+  // Blank is only an error once the visitor presses Load or Compare with nothing typed.
+  const [blankTried, setBlankTried] = useState(false);
+  const blank = text.trim() === '';
+  const invalid = !parsed.ok && (blank ? blankTried : shown);
+  const input = useRef<HTMLInputElement>(null);
 
   const source = () => {
     if (!parsed.ok) {
       setShown(true);
+      if (blank) setBlankTried(true);
+      input.current?.focus();
       return null;
     }
     return { kind: 'hub' as const, repo: parsed.repo, revision: parsed.revision, endpoint: store.getState().settings.hfEndpoint, label: hubLabel(parsed.repo, parsed.revision) };
@@ -128,9 +139,9 @@ function HubForm() {
     <form className="picker-field hub-form" onSubmit={submit} noValidate>
       <label htmlFor={id}>Any hub repository with a ViTMAE checkpoint</label>
       <div className="picker-inline">
-        <input id={id} type="text" inputMode="url" autoComplete="off" spellCheck={false} placeholder="org/name or org/name@revision"
-          data-testid="hub-repo-input" value={text} aria-invalid={invalid} aria-describedby={`${id}-hint`}
-          onChange={(e) => setText(e.target.value)} onBlur={() => setShown(true)} />
+        <input id={id} ref={input} type="text" inputMode="url" autoComplete="off" spellCheck={false} placeholder="facebook/vit-mae-base"
+          data-testid="hub-repo-input" value={text} aria-invalid={invalid} aria-describedby={`${id}-hint`} className="hub-input"
+          onChange={(e) => { setText(e.target.value); setBlankTried(false); }} onBlur={() => setShown(true)} />
         <button type="submit" className="button" data-testid="hub-load" disabled={busy}>Load</button>
         {compareAvailable && (
           <button type="button" className="button" data-testid="hub-compare" disabled={compareBusy}
@@ -138,7 +149,9 @@ function HubForm() {
         )}
       </div>
       <p id={`${id}-hint`} className={`hint ${invalid ? 'hint-error' : ''}`} data-testid="hub-repo-hint">
-        {invalid && !parsed.ok ? parsed.message : 'It needs model.safetensors or pytorch_model.bin (and ideally config.json), e.g. facebook/vit-mae-base.'}
+        {invalid && !parsed.ok
+          ? (blank ? 'Type a repository first: org/name or org/name@revision, e.g. facebook/vit-mae-base.' : parsed.message)
+          : 'org/name or org/name@revision. It needs model.safetensors or pytorch_model.bin (and ideally config.json).'}
       </p>
     </form>
   );

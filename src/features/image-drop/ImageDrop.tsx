@@ -1,14 +1,42 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useApp, useAppStore } from '../../store/react';
 import type { Sample } from './samples';
 import { intakeFiles } from './intake';
 import { useImageIntake } from './useImageIntake';
 import { useSamples } from './useSamples';
 
+/** Scroll slack, in px, under which the strip counts as scrolled to its end. */
+const END_SLACK_PX = 4;
+
+/** Whether a horizontal scroller has more than it shows, and whether it is scrolled to its end. */
+function useSideScroll(count: number) {
+  const ref = useRef<HTMLUListElement>(null);
+  const [state, setState] = useState({ overflow: false, atEnd: true });
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const update = () => {
+      const overflow = el.scrollWidth > el.clientWidth + END_SLACK_PX;
+      const atEnd = el.scrollLeft + el.clientWidth >= el.scrollWidth - END_SLACK_PX;
+      setState((s) => (s.overflow === overflow && s.atEnd === atEnd ? s : { overflow, atEnd }));
+    };
+    update();
+    el.addEventListener('scroll', update, { passive: true });
+    const ro = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(update);
+    ro?.observe(el);
+    return () => {
+      el.removeEventListener('scroll', update);
+      ro?.disconnect();
+    };
+  }, [count]);
+  return [ref, state] as const;
+}
+
 function SamplePicker() {
   const samples = useSamples();
   const store = useAppStore();
   const [busy, setBusy] = useState<string | null>(null);
+  const [listRef, scroll] = useSideScroll(samples.length);
   if (!samples.length) return null;
   const add = async (s: Sample) => {
     setBusy(s.file);
@@ -21,9 +49,10 @@ function SamplePicker() {
     }
   };
   return (
-    <div className="samples">
+    <div className="samples" data-testid="samples" data-overflow={scroll.overflow} data-at-end={scroll.atEnd}>
       <span className="samples-label">Or try a sample:</span>
-      <ul className="samples-list">
+      <span className="samples-more" data-testid="samples-more" aria-hidden="true">{samples.length} samples, swipe for more →</span>
+      <ul className="samples-list" ref={listRef}>
         {samples.map((s) => (
           <li key={s.file}>
             <button type="button" className="sample" data-testid="sample-button" onClick={() => add(s)} disabled={busy === s.file}

@@ -26,7 +26,7 @@ function SeedInput({ id, seed, onCommit }: { id: string; seed: number; onCommit:
     <>
       <input
         id={id} type="text" inputMode="numeric" autoComplete="off" spellCheck={false}
-        aria-label="Seed" data-testid="seed-input" className="seed-input"
+        data-testid="seed-input" className="seed-input"
         aria-invalid={error !== null} aria-describedby={error ? errorId : undefined}
         value={draft}
         onChange={(e) => {
@@ -72,7 +72,7 @@ export function MaskControls() {
         <div className="ratio-row">
           <input
             id={ids.ratio} type="range" min={0} max={MAX_RATIO_PCT} step={1}
-            aria-label="Mask ratio" aria-valuetext={`${settings.ratioPct} percent`} data-testid="mask-ratio"
+            aria-valuetext={`${settings.ratioPct} percent`} data-testid="mask-ratio"
             value={settings.ratioPct} disabled={painted}
             onChange={(e) => actions.setRatioPct(Number(e.target.value))}
           />
@@ -99,7 +99,7 @@ export function MaskControls() {
 
       <div className="control">
         <label htmlFor={ids.pattern}>Mask pattern</label>
-        <select id={ids.pattern} aria-label="Mask pattern" data-testid="mask-pattern" value={settings.pattern}
+        <select id={ids.pattern} data-testid="mask-pattern" value={settings.pattern}
           onChange={(e) => actions.setPattern(e.target.value as MaskPattern)}>
           {(Object.keys(PATTERN_LABELS) as MaskPattern[]).map((p) => <option key={p} value={p}>{PATTERN_LABELS[p]}</option>)}
         </select>
@@ -107,7 +107,7 @@ export function MaskControls() {
 
       <div className="control">
         <label htmlFor={ids.style}>Hidden patches</label>
-        <select id={ids.style} aria-label="Mask style" data-testid="mask-style" value={settings.maskStyle}
+        <select id={ids.style} data-testid="mask-style" value={settings.maskStyle}
           onChange={(e) => actions.setMaskStyle(e.target.value as MaskStyle)}>
           <option value="grey">Mean grey</option>
           <option value="checker">Checkerboard</option>
@@ -116,7 +116,7 @@ export function MaskControls() {
 
       <div className="control">
         <label htmlFor={ids.resize}>Fit</label>
-        <select id={ids.resize} aria-label="Resize mode" data-testid="resize-mode" value={settings.resize}
+        <select id={ids.resize} data-testid="resize-mode" value={settings.resize}
           onChange={(e) => actions.setResize(e.target.value as ResizeMode)}>
           <option value="crop">Centre crop</option>
           <option value="squash">Squash</option>
@@ -126,7 +126,7 @@ export function MaskControls() {
       {normPix && (
         <div className="control" data-testid="norm-pix-control">
           <label htmlFor={ids.stats}>Statistics for hidden patches</label>
-          <select id={ids.stats} aria-label="Statistics for hidden patches" data-testid="norm-pix-stats" value={settings.normPixStats}
+          <select id={ids.stats} data-testid="norm-pix-stats" value={settings.normPixStats}
             aria-describedby={`${ids.stats}-hint`}
             onChange={(e) => actions.setNormPixStats(e.target.value as NormPixStats)}
             title={`${normPix} predicts per-patch normalised pixels; turning them back into colours needs each hidden patch's mean and spread`}>

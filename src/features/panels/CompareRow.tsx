@@ -5,7 +5,7 @@ import { sameMask } from '../../store/masks';
 import type { ImageEntry } from '../../store/types';
 import { formatParams } from '../checkpoint/format';
 import { formatMs } from '../metrics/format';
-import { SlotFigures, SlotPanels, useSlotView } from './SlotPanels';
+import { PanelSet, SlotFigures, useSlotPanels, useSlotView } from './SlotPanels';
 
 export function CompareRow({ entry }: { entry: ImageEntry }) {
   const checkpoint = useApp((s) => s.slots.B.checkpoint);
@@ -14,9 +14,10 @@ export function CompareRow({ entry }: { entry: ImageEntry }) {
   const a = useSlotView('A', entry);
   const { info, row, settings, grid, mask } = useSlotView('B', entry);
   const result = row?.result ?? null;
+  const waiting = row?.error ? 'failed' : phase === 'loading' ? 'loading B…' : 'reconstructing…';
+  const panels = useSlotPanels('B', entry, waiting);
 
   if (!info || !checkpoint || grid === null) return null;
-  const waiting = row?.error ? 'failed' : phase === 'loading' ? 'loading B…' : 'reconstructing…';
 
   const aGrid = aInfo ? aInfo.imgSize / aInfo.patchSize : null;
   const gridsDiffer = aGrid !== null && aGrid !== grid;
@@ -44,7 +45,7 @@ export function CompareRow({ entry }: { entry: ImageEntry }) {
         {row?.error && <p className="row-warning" role="alert" data-testid="compare-error-row">B failed: {row.error}</p>}
         <SlotFigures slot="B" entry={entry} />
       </div>
-      <SlotPanels slot="B" entry={entry} waiting={waiting} />
+      <PanelSet panels={panels} imageName={entry.name} heatmap={settings.heatmap} />
     </section>
   );
 }

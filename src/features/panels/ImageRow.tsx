@@ -5,14 +5,14 @@ import { countMasked } from '../../shared/masking';
 import { maskedPanel } from '../../shared/panels';
 import { useApp, useAppStore } from '../../store/react';
 import type { ImageEntry } from '../../store/types';
-import { formatMs } from '../metrics/format';
+import { formatLoss, formatMs, formatMse, formatPsnr } from '../metrics/format';
 import { useKeyboardPaint, usePaintStroke } from '../mask-controls/usePaintStroke';
 import { SweepStrip } from '../sweep/SweepStrip';
 import { CompareRow } from './CompareRow';
-import { compositePanels, downloadName } from './compose';
-import { compositeToPng, saveBlob } from './download';
-import { Panel } from './Panel';
-import { SlotFigures, SlotPanels, useSlotView } from './SlotPanels';
+import { downloadName, figureText } from './compose';
+import { labelledFigurePng, saveBlob } from './download';
+import { HeatmapLegend } from './HeatmapLegend';
+import { PanelSet, SlotFigures, useSlotPanels, useSlotView, type PanelSpec } from './SlotPanels';
 import { useVisibility } from './useVisibility';
 
 function ErrorRow({ entry }: { entry: ImageEntry }) {
@@ -59,14 +59,41 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
     try {
       const s = result.input.width;
       const maskedForResult = maskedPanel(result.input.data, s, s / Math.round(Math.sqrt(result.mask.length)), result.mask, settings.maskStyle);
-      const c = compositePanels([result.input.data, maskedForResult, result.recon.reconstruction.data, result.recon.pasted.data], s);
-      saveBlob(await compositeToPng(c), downloadName(entry.name, result));
+      const m = result.recon.metrics;
+      const text = figureText({
+        imageName: entry.name, checkpoint: aLabel, pattern: result.pattern, ratioPct: result.ratioPct, seed: result.seed,
+        maskedCount: m.maskedCount, numPatches: result.mask.length,
+        mse: formatMse(m.mse).text, psnr: formatPsnr(m.psnr).text, loss: formatLoss(m.loss).text,
+      });
+      const png = await labelledFigurePng([result.input.data, maskedForResult, result.recon.reconstruction.data, result.recon.pasted.data], s, text);
+      saveBlob(png, downloadName(entry.name, result));
     } catch (e) {
       store.getState().notify('error', `The PNG could not be made: ${(e as Error).message}`);
     } finally {
       setSaving(false);
     }
   };
+
+  const slotPanels = useSlotPanels('A', entry, waiting);
+  const panels: PanelSpec[] = [
+    { id: 'original', props: { testId: 'panel-original', name: 'Original', title: 'Original', label: `${entry.name}, as the model sees it`,
+      pixels: fitted, size, grid: gridOverlay, placeholder: 'decoding…' } },
+    ...slotPanels.map((p) => (p.id === 'masked' && painting && grid !== null ? {
+      ...p,
+      props: {
+        ...p.props, className: 'is-paintable', label: 'Masked input; click or drag to hide or reveal patches',
+        frameProps: {
+          ...paint, onKeyDown: keys.onKeyDown, tabIndex: 0, role: 'application',
+          'aria-label': 'Paint the mask: arrow keys move, Space hides or reveals a patch',
+          title: 'Click or drag to hide or reveal patches',
+        },
+        overlay: <div className="paint-cursor" aria-hidden="true" style={{
+          left: `${((keys.cursor % grid) / grid) * 100}%`, top: `${(Math.floor(keys.cursor / grid) / grid) * 100}%`,
+          width: `${100 / grid}%`, height: `${100 / grid}%`,
+        }} />,
+      },
+    } : p)),
+  ];
 
   const src = entry.sourceSize;
   // How much the fit enlarges the picture (crop: the shorter side; squash: the smaller factor).
@@ -112,19 +139,9 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
         </p>
       )}
       <div className="panels">
-        <Panel testId="panel-original" title="Original" label={`${entry.name}, as the model sees it`} pixels={fitted} size={size}
-          grid={gridOverlay} placeholder="decoding…" />
-        <SlotPanels slot="A" entry={entry} waiting={waiting} maskedClassName={painting ? 'is-paintable' : ''}
-          maskedFrame={painting ? {
-            ...paint, onKeyDown: keys.onKeyDown, tabIndex: 0, role: 'application',
-            'aria-label': 'Paint the mask: arrow keys move, Space hides or reveals a patch',
-            title: 'Click or drag to hide or reveal patches',
-          } : undefined}
-          maskedOverlay={painting && grid !== null && <div className="paint-cursor" aria-hidden="true" style={{
-            left: `${((keys.cursor % grid) / grid) * 100}%`, top: `${(Math.floor(keys.cursor / grid) / grid) * 100}%`,
-            width: `${100 / grid}%`, height: `${100 / grid}%`,
-          }} />} />
+        <PanelSet panels={panels} imageName={entry.name} heatmap={settings.heatmap} noEnlarge={painting ? 'masked' : undefined} />
       </div>
+      {settings.heatmap && <HeatmapLegend />}
 
       <SlotFigures slot="A" entry={entry} />
       {comparing && <CompareRow entry={entry} />}

@@ -1,7 +1,9 @@
 // One model slot's take on one picture: the masked input (drawn from the mask at once, never
-// waiting for the model), the reconstruction and the reconstruction + visible. The same panels
-// serve A (with painting) and B (and any slot after them).
-import { useMemo, type ReactNode } from 'react';
+// waiting for the model), the reconstruction and the reconstruction + visible, each with its
+// per-patch error tooltip and an Enlarge dialog. The same panels serve A (with painting) and B
+// (and any slot after them).
+import { useMemo, useState } from 'react';
+import { patchMse } from '../../shared/baseline';
 import { countMasked } from '../../shared/masking';
 import { maskedPanel } from '../../shared/panels';
 import { maskOf } from '../../store/masks';
@@ -9,7 +11,10 @@ import { useApp } from '../../store/react';
 import type { ImageEntry, SlotId } from '../../store/types';
 import { Metrics } from '../metrics/Metrics';
 import { errorHeatmap } from './heatmap';
+import { HeatmapLegend } from './HeatmapLegend';
 import { Panel, type PanelProps } from './Panel';
+import { PanelDialog } from './PanelDialog';
+import { patchTipFor } from './patchTip';
 import { PixelCanvas } from './PixelCanvas';
 
 /** Test ids and words of a slot's panels: A's are the page's own, the others carry their letter. */
@@ -31,19 +36,16 @@ export function useSlotView(slot: SlotId, entry: ImageEntry) {
   return { info, row, settings, size, input, grid, mask };
 }
 
-export interface SlotPanelsProps {
-  slot: SlotId;
-  entry: ImageEntry;
-  /** Props for the masked panel's frame (painting), and an overlay on it. */
-  maskedFrame?: PanelProps['frameProps'];
-  maskedOverlay?: ReactNode;
-  maskedClassName?: string;
-  /** Placeholder while nothing is drawn. */
-  waiting: string;
+/** A panel of a row: its key and its props. */
+export interface PanelSpec {
+  id: string;
+  props: PanelProps;
+  /** The overlay in the enlarged copy (a heatmap needs its own test id there). */
+  largeOverlay?: PanelProps['overlay'];
 }
 
-/** The masked, reconstruction and reconstruction + visible panels of one slot. */
-export function SlotPanels({ slot, entry, maskedFrame, maskedOverlay, maskedClassName, waiting }: SlotPanelsProps) {
+/** The masked, reconstruction and reconstruction + visible panels of one slot, as specs. */
+export function useSlotPanels(slot: SlotId, entry: ImageEntry, waiting: string): PanelSpec[] {
   const { row, settings, size, input, grid, mask } = useSlotView(slot, entry);
   const result = row?.result ?? null;
   const n = naming(slot);
@@ -56,22 +58,55 @@ export function SlotPanels({ slot, entry, maskedFrame, maskedOverlay, maskedClas
     const { width, height } = result.recon.reconstruction;
     return { width, height, data: errorHeatmap(result.recon.errorMap, width, height) };
   }, [settings.heatmap, result]);
+  // Per-patch error of the shown result, for the tooltips. [L]
+  const patchErrors = useMemo(() => {
+    if (!result) return null;
+    const s = result.recon.reconstruction.width;
+    return patchMse(result.recon.errorMap, s, s / Math.round(Math.sqrt(result.mask.length)));
+  }, [result]);
+  const tipFor = (pasted: boolean) => patchTipFor(result ? { mask: result.mask } : null, patchErrors, pasted);
+  const heatOverlay = (testId?: string) => heat && <PixelCanvas pixels={heat} fallbackSize={size} className="panel-overlay" data-testid={testId} aria-hidden="true" />;
   const gridOverlay = settings.grid && grid !== null ? grid : null;
   const hidden = mask ? countMasked(mask) : null;
   const total = grid !== null ? grid * grid : null;
+  return [
+    { id: 'masked', props: {
+      testId: n.testId('masked'), name: n.title('Masked'),
+      title: <>{n.title('Masked')}{hidden !== null && <span className="panel-note"> · {hidden} of {total} hidden</span>}</>,
+      label: slot === 'A' ? 'Masked input' : `Masked input, as ${slot} sees it`,
+      pixels: masked, size, grid: gridOverlay, placeholder: waiting,
+      'data-mask-ratio': settings.pattern === 'painted' ? '' : String(settings.ratioPct), 'data-masked': hidden ?? '',
+    } },
+    { id: 'reconstruction', props: {
+      testId: n.testId('reconstruction'), name: n.title('Reconstruction'), title: n.title('Reconstruction'),
+      label: `${n.whose} reconstruction of every patch`,
+      pixels: result?.recon.reconstruction ?? null, size, grid: gridOverlay, placeholder: waiting,
+      'data-mask-ratio': result && result.pattern !== 'painted' ? String(result.ratioPct) : '',
+      overlay: heatOverlay(slot === 'A' ? 'heatmap-overlay' : undefined), patchTip: tipFor(false),
+    }, largeOverlay: heatOverlay(slot === 'A' ? 'heatmap-overlay-large' : undefined) },
+    { id: 'pasted', props: {
+      testId: n.testId('pasted'), name: n.title('Reconstruction + visible'), title: n.title('Reconstruction + visible'),
+      label: `Visible patches with ${slot === 'A' ? 'the' : `${slot}'s`} reconstruction pasted into the hidden ones`,
+      pixels: result?.recon.pasted ?? null, size, grid: gridOverlay, placeholder: waiting, patchTip: tipFor(true),
+    } },
+  ];
+}
+
+/** Panels side by side, each one enlargeable in a dialog (`noEnlarge`: the one being painted). */
+export function PanelSet({ panels, imageName, heatmap, noEnlarge }: { panels: PanelSpec[]; imageName: string; heatmap: boolean; noEnlarge?: string }) {
+  const [enlarged, setEnlarged] = useState<string | null>(null);
+  const big = panels.find((p) => p.id === enlarged);
   return (
     <>
-      <Panel testId={n.testId('masked')} className={maskedClassName}
-        title={<>{n.title('Masked')}{hidden !== null && <span className="panel-note"> · {hidden} of {total} hidden</span>}</>}
-        label={maskedFrame ? 'Masked input; click or drag to hide or reveal patches' : slot === 'A' ? 'Masked input' : `Masked input, as ${slot} sees it`}
-        pixels={masked} size={size} grid={gridOverlay} placeholder={waiting} frameProps={maskedFrame} overlay={maskedOverlay}
-        data-mask-ratio={settings.pattern === 'painted' ? '' : String(settings.ratioPct)} data-masked={hidden ?? ''} />
-      <Panel testId={n.testId('reconstruction')} title={n.title('Reconstruction')} label={`${n.whose} reconstruction of every patch`}
-        pixels={result?.recon.reconstruction ?? null} size={size} grid={gridOverlay} placeholder={waiting}
-        data-mask-ratio={result && result.pattern !== 'painted' ? String(result.ratioPct) : ''}
-        overlay={heat && <PixelCanvas pixels={heat} fallbackSize={size} className="panel-overlay" data-testid={slot === 'A' ? 'heatmap-overlay' : undefined} aria-hidden="true" />} />
-      <Panel testId={n.testId('pasted')} title={n.title('Reconstruction + visible')} label={`Visible patches with ${slot === 'A' ? 'the' : `${slot}'s`} reconstruction pasted into the hidden ones`}
-        pixels={result?.recon.pasted ?? null} size={size} grid={gridOverlay} placeholder={waiting} />
+      {panels.map(({ id, props }) => (
+        <Panel key={id} {...props} onEnlarge={id === noEnlarge ? null : () => setEnlarged(id)} />
+      ))}
+      {big && (
+        <PanelDialog title={`${imageName}: ${big.props.name}`} onClose={() => setEnlarged(null)}>
+          <Panel {...big.props} frameProps={undefined} testId={`${big.props.testId}-large`} className="panel-large" overlay={big.largeOverlay ?? null} />
+          {heatmap && big.largeOverlay && <HeatmapLegend />}
+        </PanelDialog>
+      )}
     </>
   );
 }

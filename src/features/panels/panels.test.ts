@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { errorHeatmap, heatAlpha, heatValue, rampColour } from './heatmap';
-import { compositePanels, downloadName, COMPOSITE_GAP_PX } from './compose';
+import { compositePanels, downloadName, figureLayout, figureText, COMPOSITE_GAP_PX, FIGURE_MARGIN_PX } from './compose';
 import { maskedPanel, countGreyPatches } from '../../shared/panels';
 
 describe('error heatmap', () => {
@@ -41,5 +41,33 @@ describe('download composite', () => {
   it('names files safely', () => {
     expect(downloadName('My photo (1).JPG', { pattern: 'random', ratioPct: 75, seed: 3 })).toBe('My_photo_1-mae-random-75pct-seed3.png');
     expect(downloadName('../../', { pattern: 'painted', ratioPct: 0, seed: 0 })).toBe('image-mae-painted.png');
+  });
+});
+
+describe('labelled figure', () => {
+  const facts = {
+    imageName: 'cat.jpg', checkpoint: 'mae-small (bundled)', pattern: 'random', ratioPct: 75, seed: 7,
+    maskedCount: 147, numPatches: 196, mse: '397', psnr: '22.14 dB', loss: '0.1195',
+  };
+
+  it('says which checkpoint, mask, ratio, seed and figures made it', () => {
+    const t = figureText(facts);
+    expect(t.title).toBe('cat.jpg');
+    expect(t.captions).toEqual(['Original', 'Masked · 147 of 196 hidden', 'Reconstruction', 'Reconstruction + visible']);
+    const footer = t.footer.join('\n');
+    for (const s of ['mae-small (bundled)', 'Random mask, ratio 75 %', 'seed 7', 'MSE 397', 'PSNR 22.14 dB', 'loss 0.1195']) expect(footer).toContain(s);
+    expect(figureText({ ...facts, pattern: 'painted' }).footer[1]).toBe('Painted mask: 147 of 196 patches hidden');
+  });
+
+  it('lays title, panels, captions and footer out top to bottom without overlap, inside the picture', () => {
+    const size = 224;
+    const l = figureLayout(4, size, 4);
+    expect(l.width).toBe(2 * FIGURE_MARGIN_PX + 4 * size + 3 * COMPOSITE_GAP_PX);
+    expect(l.panelX).toEqual([0, 1, 2, 3].map((k) => FIGURE_MARGIN_PX + k * (size + COMPOSITE_GAP_PX)));
+    expect(l.titleY + l.lineHeight.title).toBeLessThanOrEqual(l.panelsY);
+    expect(l.panelsY + size).toBeLessThanOrEqual(l.captionY);
+    expect(l.captionY + l.lineHeight.text).toBeLessThanOrEqual(l.footerY[0]);
+    l.footerY.slice(1).forEach((y, k) => expect(y - l.footerY[k]).toBe(l.lineHeight.text));
+    expect(l.footerY[3] + l.lineHeight.text + FIGURE_MARGIN_PX).toBeLessThanOrEqual(l.height);
   });
 });

@@ -5,6 +5,7 @@ import { useAppStore } from '../../store/react';
 import type { SweepItem, SweepState } from '../../store/types';
 import { formatPsnr } from '../metrics/format';
 import { PixelCanvas } from '../panels/PixelCanvas';
+import { SweepChart } from './SweepChart';
 
 function SweepCell({ item, sweep, maskStyle }: { item: SweepItem; sweep: SweepState; maskStyle: MaskStyle }) {
   const r = item.result;
@@ -40,6 +41,7 @@ export function SweepStrip({ imageKey, sweep, maskStyle }: { imageKey: string; s
       <ol className="sweep-cells">
         {sweep.items.map((item) => <SweepCell key={item.ratioPct} item={item} sweep={sweep} maskStyle={maskStyle} />)}
       </ol>
+      <SweepChart sweep={sweep} />
     </section>
   );
 }
