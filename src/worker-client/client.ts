@@ -48,6 +48,8 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
   let worker: WorkerLike | null = null;
   let nextId = 1;
   let backend: BackendName | null = null;
+  /** The backend the page asked for, until one runs. */
+  let wanted: BackendName | undefined;
   let lastSource: CheckpointSource | null = null;
   let restarts = 0;
   let restarting: Promise<void> | null = null;
@@ -175,7 +177,7 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
       worker?.terminate();
       worker = null;
       restarts++;
-      let next: BackendName | null = backend;
+      let next: BackendName | null = backend ?? wanted ?? null;
       if (restarts > RESTARTS_PER_BACKEND && backend) {
         next = FALLBACK[backend];
         restarts = 0;
@@ -233,6 +235,7 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
 
   return {
     async start(preferred?: BackendName): Promise<BackendName> {
+      wanted = preferred;
       if (!worker) spawn();
       return init(preferred);
     },

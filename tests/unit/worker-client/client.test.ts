@@ -223,6 +223,17 @@ describe('worker client', () => {
     expect((await alone)?.imageKey).toBe('k2');
   });
 
+  it('a start waiting on a worker that dies resolves with the new worker\'s backend', async () => {
+    const workers: FakeWorker[] = [];
+    // The first worker never answers its init; the second does.
+    const client = createModelClient(() => { const w = new FakeWorker(workers.length > 0); workers.push(w); return w; });
+    const started = client.start('webgl');
+    await settle();
+    workers[0].onerror?.({ message: 'boom', preventDefault() {} } as ErrorEvent);
+    expect(await started).toBe('webgl');
+    expect(workers).toHaveLength(2);
+  });
+
   it('a lost GPU device falls back to the next backend', async () => {
     const workers: FakeWorker[] = [];
     const client = createModelClient(() => { const w = new FakeWorker(); workers.push(w); return w; });
