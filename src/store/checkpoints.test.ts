@@ -290,7 +290,7 @@ describe('loading another checkpoint', () => {
     expect(src.kind).toBe('files');
     if (src.kind !== 'files') return;
     expect(src.label).toBe('model.safetensors');
-    expect(src.files.map((f) => [f.name, f.bytes.byteLength])).toEqual([['model.safetensors', 3], ['config.json', 2]]);
+    expect(src.files.map((f) => [f.name, f.blob.size])).toEqual([['model.safetensors', 3], ['config.json', 2]]);
     expect(get().model).toMatchObject({ ref: 'file:model.safetensors', checkpoint: { kind: 'files' } });
 
     const n = client.loads.length;

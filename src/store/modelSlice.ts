@@ -58,12 +58,8 @@ export async function filesSource(files: { name: string; blob: Blob }[]): Promis
     return { error: `none of ${files.map((f) => f.name).join(', ') || 'the files'} is a checkpoint (${CHECKPOINT_EXTENSIONS.join(', ')})` };
   }
   const used = files.filter((f) => isCheckpointName(f.name) || isConfigName(f.name));
-  try {
-    const read = await Promise.all(used.map(async (f) => ({ name: f.name, bytes: await f.blob.arrayBuffer() })));
-    return { kind: 'files', files: read, label: weights.map((f) => f.name).join(' + ') };
-  } catch (e) {
-    return { error: `the file could not be read (${message(e)})` };
-  }
+  // Posted as Blobs: the worker reads each tensor from its slice, nothing is held here.
+  return { kind: 'files', files: used.map((f) => ({ name: f.name, blob: f.blob })), label: weights.map((f) => f.name).join(' + ') };
 }
 
 export const createModelSlice: SliceCreator<ModelSlice> = (set, get, ctx) => {

@@ -1,6 +1,7 @@
 // Page settings: one plain object, its defaults, validation, and its form in the URL
 // (TensorFlow Playground style: every setting is a query parameter, so a link reproduces the view).
 import type { BackendName, MaskPattern, NormPixStats, ResizeMode } from '../protocol/messages';
+import { DEFAULT_HF_ENDPOINT, normaliseEndpoint } from '../shared/hub';
 import type { MaskStyle } from '../shared/panels';
 
 export interface Settings {
@@ -23,27 +24,8 @@ export interface Settings {
   hfEndpoint: string;
 }
 
-/** The public hub. */
-export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
-
-/**
- * A hub base URL as the worker wants it (http or https, no trailing slash, no query or hash),
- * or null when `v` is not one.
- */
-export function normaliseEndpoint(v: unknown): string | null {
-  if (typeof v !== 'string') return null;
-  const s = v.trim();
-  if (!s) return null;
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    return null;
-  }
-  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || !u.hostname || u.username || u.password) return null;
-  if (u.search || u.hash) return null;
-  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
-}
+// The hub's default address and what counts as one are shared with the worker and the command line.
+export { DEFAULT_HF_ENDPOINT, normaliseEndpoint } from '../shared/hub';
 
 export const MAX_RATIO_PCT = 95;
 export const MAX_SEED = 2 ** 31 - 1;
