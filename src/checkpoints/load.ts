@@ -201,8 +201,8 @@ async function open(files: CheckpointFile[], options: LoadOptions): Promise<Open
   // Nothing with an MAE encoder name (patch embedding, blocks) means another model altogether.
   const encoderNames = [...mapped.keys()].filter((k) => k.startsWith('patch_embed.') || k.startsWith('blocks.'));
   if (encoderNames.length === 0) {
-    throw new LoadError('not an MAE checkpoint: none of its tensors has a ViT-MAE name '
-      + `(it holds ${listNames([...stored.keys()])})`, 'not-a-checkpoint');
+    const holds = stored.size > 0 ? `it holds ${listNames([...stored.keys()])}` : 'it holds no tensors';
+    throw new LoadError(`not an MAE checkpoint: none of its tensors has a ViT-MAE name (${holds})`, 'not-a-checkpoint');
   }
   if (!hasDecoder(mapped.keys())) throw new LoadError(NO_DECODER, 'encoder-only');
 
