@@ -4,8 +4,6 @@ import { MAX_HEADER_BYTES } from './limits';
 import type { ByteSource } from './source';
 import type { StoredDType, TensorEntry } from './types';
 
-export { MAX_HEADER_BYTES } from './limits';
-
 /** Bytes of the little-endian u64 that prefixes the JSON header. */
 const LENGTH_PREFIX_BYTES = 8;
 const U32_RANGE = 2 ** 32;

@@ -180,10 +180,6 @@ export const goldenHfBytes = (): { weights: Uint8Array; config: Uint8Array } => 
   weights: new Uint8Array(readFileSync(path.join(GOLDEN, 'hf', 'model.safetensors'))),
   config: new Uint8Array(readFileSync(path.join(GOLDEN, 'hf', 'config.json'))),
 });
-/** The golden case's config.json as an object. */
-export const goldenConfigJson = (): Record<string, unknown> =>
-  JSON.parse(readFileSync(path.join(GOLDEN, 'hf', 'config.json'), 'utf8')) as Record<string, unknown>;
-
 /** The golden architecture (config.json of tests/fixtures/golden/tiny-p16). */
 export const GOLDEN_ARCH: MaeConfig = {
   imgSize: 224, patchSize: 16, inChans: 3, embedDim: 64, depth: 2, numHeads: 4,

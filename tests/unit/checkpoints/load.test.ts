@@ -10,11 +10,7 @@ import {
   FIXTURES, bytesOf, bytesOfFile, fileFrom, fileOf, goldenConfig, goldenHf, goldenPth, loadErrorOf, readAll, readExpected,
   sameBits, sourceOf,
 } from './helpers';
-
-const GOLDEN_ARCH = {
-  imgSize: 224, patchSize: 16, inChans: 3, embedDim: 64, depth: 2, numHeads: 4,
-  decoderEmbedDim: 32, decoderDepth: 2, decoderNumHeads: 4, mlpRatio: 4, layerNormEps: 1e-6, normPixLoss: false,
-};
+import { GOLDEN_ARCH } from '../../helpers/hostile';
 
 /** The golden reference state dict re-saved as safetensors, optionally edited first. */
 async function pthAsSafetensors(edit?: (m: Map<string, TensorToWrite>) => void, name = 'edited.safetensors'): Promise<CheckpointFile> {
