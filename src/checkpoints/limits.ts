@@ -61,11 +61,16 @@ export const ACTIVATION_HEADROOM_BYTES = 256 * MiB;
 /** Largest weight file downloaded from a hub, in bytes (ViT-Huge is 2.6 GB). */
 export const MAX_DOWNLOAD_BYTES = 8 * GiB;
 
-/** Bytes in a human unit, e.g. "2.6 GB". */
+/** Decimal units for messages: 1 kB = 1000 bytes. */
+const KB = 1e3;
+const MB = 1e6;
+const GB = 1e9;
+
+/** Bytes in a human (decimal) unit, e.g. "2.6 GB". */
 export function formatBytes(n: number): string {
-  if (n >= GiB) return `${(n / 1e9).toFixed(1)} GB`;
-  if (n >= MiB) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= KiB) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n >= GB) return `${(n / GB).toFixed(1)} GB`;
+  if (n >= MB) return `${(n / MB).toFixed(1)} MB`;
+  if (n >= KB) return `${(n / KB).toFixed(1)} kB`;
   return `${n} bytes`;
 }
 

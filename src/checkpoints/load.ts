@@ -42,6 +42,8 @@ const U32_RANGE = 2 ** 32;
 const CONFIG_NAME = 'config.json';
 const JSON_EXT = '.json';
 const LIST_LIMIT = 5;
+/** What an allocation failure says ("Array buffer allocation failed", "Invalid typed array length" is not one). */
+const OUT_OF_MEMORY_RE = /allocation failed|out of memory/i;
 
 const NOT_A_CHECKPOINT = 'not a checkpoint: expected a .safetensors or PyTorch .pth/.bin file';
 const NO_DECODER = 'this checkpoint has no decoder, so it cannot reconstruct '
@@ -157,7 +159,8 @@ async function guarded<T>(f: () => Promise<T>): Promise<T> {
     return await f();
   } catch (e) {
     if (e instanceof LoadError) throw e;
-    throw new LoadError(`the checkpoint could not be read (${e instanceof Error ? e.message : 'unknown failure'})`);
+    const why = e instanceof Error ? e.message : 'unknown failure';
+    throw new LoadError(`the checkpoint could not be read (${why})`, OUT_OF_MEMORY_RE.test(why) ? 'out-of-memory' : 'other');
   }
 }
 

@@ -102,7 +102,7 @@ describe('downloadBytes', () => {
     vi.stubGlobal('fetch', async () => endless());
     const e = await failure(downloadBytes(URL_));
     expect(e).toMatchObject({ code: 'unsupported' });
-    expect(e.message).toMatch(/over the 1000 bytes limit/);
+    expect(e.message).toMatch(/over the 1\.0 kB limit/);
     expect(pulled).toBeLessThan(10);
     // Content-Length: 8e9 over the limit is refused at once; under it, it is never allocated up front.
     pulled = 0;
@@ -110,7 +110,7 @@ describe('downloadBytes', () => {
       { headers: { 'content-length': '8000000000' } }));
     const big = await failure(downloadBytes(URL_));
     expect(big).toMatchObject({ code: 'unsupported' });
-    expect(big.message).toMatch(/8\.0 GB or more, over the 1000 bytes limit/);
+    expect(big.message).toMatch(/8\.0 GB or more, over the 1\.0 kB limit/);
     expect(pulled).toBeLessThan(3);
     vi.stubGlobal('fetch', async () => response([Uint8Array.of(1, 2, 3)], { headers: { 'content-length': '8000000000' } }));
     expect(await failure(downloadBytes(URL_, undefined, undefined, 2 ** 33)))
