@@ -12,7 +12,7 @@ import { LoadError } from '../../../src/shared/errors';
 import { FIXTURES, GOLDEN, fileFrom, readBytes } from './helpers';
 
 /** Runs per property: enough to reach every header, directory and pickle byte class, within seconds. */
-const RUNS = 250;
+const RUNS = 150;
 /** Edits are aimed at the first and last bytes this often (headers, zip directory, pickle), else anywhere. */
 const EDGE_BYTES = 4096;
 
