@@ -1,83 +1,39 @@
 // `npm run mae -- reconstruct ...`: reconstruct an image with an MAE checkpoint, no browser.
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, renameSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCheckpoint } from '../src/checkpoints/load';
-import { CheckpointError } from '../src/checkpoints/types';
-import { DEFAULT_HF_ENDPOINT, downloadBytes, fetchHubCheckpoint, hubFileUrl, parseHubRef } from '../src/checkpoints/hub';
+import { MAX_WASM_HEAP_BYTES } from '../src/checkpoints/limits';
 import { ConfigError, Mae, reconstructImage, type SeededPattern } from '../src/model';
 import { ParamError } from '../src/model/weights';
 import { MAX_SEED } from '../src/shared/masking';
+import { LoadError, printable } from '../src/shared/errors';
+import { DEFAULT_HF_ENDPOINT } from '../src/shared/hub';
 import { maskedPanel, sideBySide, type MaskStyle } from '../src/shared/panels';
 import { useBackend, type NodeBackend } from './lib/backend';
-import { decodeImage, encodePng, fitToSquare, ImageError, type FitMode } from './lib/image';
+import { readCheckpoint, UsageError } from './lib/checkpoint';
+import { decodeImage, encodePng, fitToSquare, ImageError, MAX_IMAGE_FILE_BYTES, type FitMode } from './lib/image';
 
 /** The checkpoint the project ships, used when --checkpoint is left out. */
 export const BUNDLED_CHECKPOINT = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'public', 'checkpoints', 'mae-small');
 /** Gap between panels in the side-by-side PNG, in pixels. */
 const PANEL_GAP_PX = 8;
+/** Exit status for bad input (arguments, images, checkpoints). */
+const EXIT_BAD_INPUT = 2;
+/** Exit status for anything else (a bug). */
+const EXIT_FAILURE = 1;
 
 const USAGE = `usage: npm run --silent mae -- reconstruct [--checkpoint <file|folder|hf:org/name[@revision]>] --image <png|jpg>
     [--mask-ratio 0.75] [--seed 0] [--pattern random|block|grid] [--resize crop|squash]
     [--out panels.png] [--save-panels DIR] [--mask-style grey|checker] [--backend wasm|cpu] [--json]
 
+  --checkpoint     a .safetensors/.pth/.bin file, a folder (model.safetensors, else pytorch_model.bin,
+                   else its one weight file, with its config.json), or a hub repository
   --resize crop    shorter side to the model's size, then a centre crop (default)
   --resize squash  the whole image stretched to a square
   Panels: original | masked | reconstruction | reconstruction + visible.
   Errors are over masked patches in 0-255 pixel space. hf: downloads from $HF_ENDPOINT
   (default ${DEFAULT_HF_ENDPOINT}) into $MAE_CACHE (default ~/.cache/mae-playground).`;
-
-/** A user mistake: printed as one line, exit code 2. */
-class UsageError extends Error {}
-
-function readCheckpointFolder(dir: string): { name: string; bytes: Uint8Array }[] {
-  const names = readdirSync(dir).filter((f) => /\.(safetensors|pth|bin|pt)$/.test(f) || f === 'config.json');
-  const weights = names.filter((f) => f !== 'config.json');
-  if (weights.length === 0) throw new UsageError(`no checkpoint file (.safetensors, .pth, .bin) in ${dir}`);
-  if (weights.length > 1) throw new UsageError(`several checkpoint files in ${dir}: ${weights.join(', ')}; name one`);
-  return names.map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(dir, name))) }));
-}
-
-async function fetchHub(ref: string): Promise<{ name: string; bytes: Uint8Array }[]> {
-  const hub = parseHubRef(ref);
-  const endpoint = process.env.HF_ENDPOINT || DEFAULT_HF_ENDPOINT;
-  const cacheRoot = process.env.MAE_CACHE || path.join(os.homedir(), '.cache', 'mae-playground');
-  const dir = path.join(cacheRoot, 'hub', ...hub.repo.split('/'), hub.revision.replace(/[^\w.-]/g, '_'));
-  mkdirSync(dir, { recursive: true });
-  return fetchHubCheckpoint(async (file) => {
-    const cached = path.join(dir, file);
-    if (existsSync(cached)) return new Uint8Array(readFileSync(cached));
-    const url = hubFileUrl(endpoint, hub, file);
-    let last = 0;
-    const bytes = await downloadBytes(url, (loaded, total) => {
-      const now = Date.now();
-      if (now - last < 200 && loaded !== total) return;
-      last = now;
-      const pct = total ? ` (${((100 * loaded) / total).toFixed(0)} %)` : '';
-      process.stderr.write(`\rdownloading ${file}: ${(loaded / 1e6).toFixed(1)} MB${pct}   `);
-    });
-    process.stderr.write('\n');
-    // Written under a temporary name first, so an interrupted run never leaves half a file in the cache.
-    writeFileSync(cached + '.part', bytes);
-    renameSync(cached + '.part', cached);
-    return bytes;
-  });
-}
-
-async function readCheckpoint(spec: string | undefined): Promise<{ label: string; files: { name: string; bytes: Uint8Array }[] }> {
-  if (spec === undefined) {
-    if (!existsSync(BUNDLED_CHECKPOINT)) throw new UsageError('no --checkpoint given and no bundled checkpoint in public/checkpoints/mae-small');
-    return { label: 'bundled mae-small', files: readCheckpointFolder(BUNDLED_CHECKPOINT) };
-  }
-  if (spec.startsWith('hf:')) return { label: spec, files: await fetchHub(spec) };
-  if (!existsSync(spec)) throw new UsageError(`no such checkpoint file or folder: ${spec}`);
-  if (statSync(spec).isDirectory()) return { label: spec, files: readCheckpointFolder(spec) };
-  const files = [{ name: path.basename(spec), bytes: new Uint8Array(readFileSync(spec)) }];
-  const cfg = path.join(path.dirname(spec), 'config.json');
-  if (spec.endsWith('.safetensors') && existsSync(cfg)) files.push({ name: 'config.json', bytes: new Uint8Array(readFileSync(cfg)) });
-  return { label: spec, files };
-}
 
 function numberArg(name: string, v: string | undefined, def: number, check: (n: number) => boolean, what: string): number {
   if (v === undefined) return def;
@@ -120,9 +76,16 @@ async function reconstruct(argv: string[]): Promise<void> {
 
   const t0 = performance.now();
   if (!existsSync(values.image)) throw new UsageError(`no such image: ${values.image}`);
+  const imageBytes = statSync(values.image);
+  if (!imageBytes.isFile()) throw new UsageError(`not a file: ${values.image}`);
+  if (imageBytes.size > MAX_IMAGE_FILE_BYTES) {
+    throw new ImageError(`the image file is ${imageBytes.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} an image within the size limits can take`);
+  }
   const img = decodeImage(new Uint8Array(readFileSync(values.image)));
-  const { label, files } = await readCheckpoint(values.checkpoint);
-  const ckpt = loadCheckpoint(files);
+  const { label, files, notes: pickNotes } = await readCheckpoint(values.checkpoint, BUNDLED_CHECKPOINT);
+  // The Node wasm backend has the same 4 GB heap as the page's.
+  const memory = backend === 'wasm' ? { device: 'the WebAssembly backend', totalBytes: MAX_WASM_HEAP_BYTES } : undefined;
+  const ckpt = await loadCheckpoint(files, { memory });
   await useBackend(backend);
   const tLoad0 = performance.now();
   const model = Mae.create(ckpt.config, ckpt.params);
@@ -143,7 +106,11 @@ async function reconstruct(argv: string[]): Promise<void> {
       }
     }
     const totalMs = performance.now() - t0;
-    const finite = (v: number | null) => (v === null || Number.isFinite(v) ? v : null);
+    const notes = [...pickNotes, ...ckpt.notes, ...model.notes];
+    // null means "nothing masked"; a non-finite figure is written out, never passed off as null or "inf dB".
+    const figure = (v: number | null) => (v === null || Number.isFinite(v) ? v : String(v));
+    const warnings = [r.mse, r.psnr, r.loss].some((v) => v !== null && Number.isNaN(v))
+      ? ['the error figures are NaN: the model\'s output holds NaN or infinite values (its weights overflow float32)'] : [];
     if (values.json) {
       process.stdout.write(JSON.stringify({
         checkpoint: label,
@@ -154,15 +121,18 @@ async function reconstruct(argv: string[]): Promise<void> {
         pattern,
         backend,
         mask: Array.from(r.mask),
-        metrics: { mse: r.mse, psnr: finite(r.psnr), maskedPatches: r.maskedCount, loss: r.loss },
+        metrics: { mse: figure(r.mse), psnr: figure(r.psnr), maskedPatches: r.maskedCount, loss: figure(r.loss) },
         timings: { totalMs: Math.round(totalMs), loadMs: Math.round(loadMs), modelMs: Math.round(r.modelMs) },
         out,
-        notes: [...ckpt.notes, ...model.notes],
+        notes,
+        warnings,
       }) + '\n');
     } else {
-      const fmt = (v: number | null, d: number) => (v === null ? 'n/a (no masked patch)' : Number.isFinite(v) ? v.toFixed(d) : 'inf');
-      for (const n of [...ckpt.notes, ...model.notes]) process.stderr.write(`note: ${n}\n`);
-      process.stdout.write(`${label}: ${img.width}x${img.height} -> ${S}x${S} (${fit}), patch ${p}, ${r.maskedCount}/${r.mask.length} patches masked (ratio ${maskRatio}, seed ${seed}, ${pattern})\n`);
+      // PSNR is +inf only for a perfect reconstruction (MSE 0); NaN stays NaN.
+      const fmt = (v: number | null, d: number) => (v === null ? 'n/a (no masked patch)' : Number.isFinite(v) ? v.toFixed(d) : Number.isNaN(v) ? 'NaN' : 'inf');
+      for (const n of notes) process.stderr.write(`note: ${printable(n)}\n`);
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      process.stdout.write(`${printable(label)}: ${img.width}x${img.height} -> ${S}x${S} (${fit}), patch ${p}, ${r.maskedCount}/${r.mask.length} patches masked (ratio ${maskRatio}, seed ${seed}, ${pattern})\n`);
       process.stdout.write(`masked-patch MSE ${fmt(r.mse, 2)}, PSNR ${fmt(r.psnr, 2)} dB (0-255 space); ${backend} ${r.modelMs.toFixed(0)} ms\n`);
       process.stdout.write(`wrote ${out}${values['save-panels'] ? ` and ${values['save-panels']}/{original,masked,reconstruction,pasted}.png` : ''}\n`);
     }
@@ -182,9 +152,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  const known = e instanceof UsageError || e instanceof ImageError || e instanceof CheckpointError
+  const known = e instanceof UsageError || e instanceof ImageError || e instanceof LoadError
     || e instanceof ConfigError || e instanceof ParamError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  const msg = e instanceof Error ? e.message : String(e);
+  // Whatever a file, a server or an argument put in the message, it prints as one line.
+  const msg = printable(e instanceof Error ? e.message : String(e));
   process.stderr.write(`mae: ${known ? msg : `unexpected error: ${msg}`}\n`);
-  process.exit(known ? 2 : 1);
+  process.exit(known ? EXIT_BAD_INPUT : EXIT_FAILURE);
 });

@@ -1,4 +1,5 @@
-import { CheckpointError, type StoredDType, type StoredTensor } from './types';
+import { LoadError } from '../shared/errors';
+import type { StoredDType, StoredTensor } from './types';
 
 /** Bytes per element of each stored dtype. */
 export const ITEM_SIZE: Readonly<Record<StoredDType, number>> = {
@@ -171,9 +172,9 @@ function u16Words(bytes: Uint8Array, n: number): Uint16Array {
 export function toFloat32(t: StoredTensor): Float32Array {
   const n = numel(t.shape);
   const itemSize = ITEM_SIZE[t.dtype];
-  if (itemSize === undefined) throw new CheckpointError(`unsupported dtype ${String(t.dtype)}`, 'unsupported');
+  if (itemSize === undefined) throw new LoadError(`unsupported dtype ${String(t.dtype)}`, 'unsupported');
   if (t.bytes.byteLength !== n * itemSize) {
-    throw new CheckpointError(
+    throw new LoadError(
       `tensor of shape [${t.shape.join(',')}] ${t.dtype} needs ${n * itemSize} bytes, has ${t.bytes.byteLength}`);
   }
   switch (t.dtype) {
@@ -204,4 +205,12 @@ export function toFloat32(t: StoredTensor): Float32Array {
       return new Float32Array(bits.buffer);
     }
   }
+}
+
+/** How many values of `data` are NaN or infinite. */
+export function countNonFinite(data: Float32Array): number {
+  let bad = 0;
+  // x - x is 0 for every finite x and NaN for NaN and the infinities.
+  for (let i = 0; i < data.length; i++) if (data[i] - data[i] !== 0) bad++;
+  return bad;
 }

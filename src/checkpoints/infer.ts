@@ -1,6 +1,7 @@
 import { ConfigError, DEFAULT_LAYER_NORM_EPS, validateConfig, type MaeConfig } from '../model/config';
+import { LoadError, nameOf, printable } from '../shared/errors';
+import { checkArchitecture, MAX_DEPTH } from './limits';
 import type { Layout } from './names';
-import { CheckpointError } from './types';
 
 /** What inferConfig can use besides the tensor shapes (all optional). */
 export interface InferOptions {
@@ -19,6 +20,8 @@ const DEFAULT_IMG_SIZE = 224;
 /** ViT convention when nothing else is known: 64 channels per head. */
 const DEFAULT_HEAD_DIM = 64;
 const HF_MODEL_TYPE = 'vit_mae';
+/** Longest config.json value quoted in a message, in characters. */
+const MAX_SHOWN_VALUE_CHARS = 40;
 const SUPPORTED_ACT = 'gelu';
 
 /** Official MAE architectures: heads are not visible in the weights, so they are looked up here. */
@@ -35,23 +38,37 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A config.json value for a message, never serialised whole (it may be nested deep or be huge). */
+function shownValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(printable(v, MAX_SHOWN_VALUE_CHARS));
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return String(v);
+}
+
 /** Reads one config.json field, insisting on the right type when it is present. */
 function field<T extends 'number' | 'boolean' | 'string'>(
   cfg: Record<string, unknown>, key: string, type: T,
 ): (T extends 'number' ? number : T extends 'boolean' ? boolean : string) | undefined {
   const v = cfg[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== type) throw new CheckpointError(`config.json: ${key} should be a ${type}, found ${JSON.stringify(v)}`);
+  if (typeof v !== type) throw new LoadError(`config.json: ${key} should be a ${type}, found ${shownValue(v)}`);
   return v as never;
 }
 
-/** Number of blocks `<prefix>.<i>.` present (1 + the highest index). */
+/** Number of blocks `<prefix>.<i>.` present (1 + the highest index), refused past MAX_DEPTH. */
 function countBlocks(shapes: Map<string, number[]>, prefix: string): number {
   const re = new RegExp(`^${prefix}\\.(\\d+)\\.`);
   let n = 0;
   for (const k of shapes.keys()) {
     const m = re.exec(k);
-    if (m) n = Math.max(n, Number(m[1]) + 1);
+    if (!m) continue;
+    const index = Number(m[1]);
+    if (!(index < MAX_DEPTH)) {
+      throw new LoadError(`the checkpoint names ${nameOf(k)}: block ${printable(m[1], MAX_SHOWN_VALUE_CHARS)} is past the `
+        + `limit of ${MAX_DEPTH} blocks`);
+    }
+    n = Math.max(n, index + 1);
   }
   return n;
 }
@@ -62,7 +79,7 @@ function dimOf(shapes: Map<string, number[]>, key: string, axis: number): number
 }
 
 function need(v: number | undefined, what: string, from: string): number {
-  if (v === undefined) throw new CheckpointError(`cannot tell the ${what}: ${from} is missing from the checkpoint`);
+  if (v === undefined) throw new LoadError(`cannot tell the ${what}: ${from} is missing from the checkpoint`);
   return v;
 }
 
@@ -84,7 +101,7 @@ function guessHeads(
 function imgSizeFromPositions(tokens: number, patch: number, name: string): number {
   const grid = Math.round(Math.sqrt(tokens - 1));
   if (tokens < 2 || grid * grid !== tokens - 1) {
-    throw new CheckpointError(`${name} has ${tokens} positions, which is not 1 + a square grid of patches`);
+    throw new LoadError(`${name} has ${tokens} positions, which is not 1 + a square grid of patches`);
   }
   return grid * patch;
 }
@@ -99,7 +116,7 @@ export function inferConfig(shapes: Map<string, number[]>, opts: InferOptions = 
 } {
   const notes: string[] = [];
   if (opts.configJson !== undefined && !isObject(opts.configJson)) {
-    throw new CheckpointError('config.json is not a JSON object');
+    throw new LoadError('config.json is not a JSON object');
   }
   const cfg: Record<string, unknown> = opts.configJson ?? {};
   const args = opts.args ?? {};
@@ -107,14 +124,14 @@ export function inferConfig(shapes: Map<string, number[]>, opts: InferOptions = 
 
   const modelType = field(cfg, 'model_type', 'string');
   if (modelType !== undefined && modelType !== HF_MODEL_TYPE) {
-    throw new CheckpointError(`config.json is for a "${modelType}" model, not a ViT-MAE ("${HF_MODEL_TYPE}")`, 'not-a-checkpoint');
+    throw new LoadError(`config.json is for a "${nameOf(modelType)}" model, not a ViT-MAE ("${HF_MODEL_TYPE}")`, 'not-a-checkpoint');
   }
   const act = field(cfg, 'hidden_act', 'string');
   if (act !== undefined && act !== SUPPORTED_ACT) {
-    throw new CheckpointError(`config.json asks for the ${act} activation; only gelu is supported`, 'unsupported');
+    throw new LoadError(`config.json asks for the ${nameOf(act)} activation; only gelu is supported`, 'unsupported');
   }
   if (field(cfg, 'qkv_bias', 'boolean') === false) {
-    throw new CheckpointError('config.json has qkv_bias false; only models with attention biases are supported', 'unsupported');
+    throw new LoadError('config.json has qkv_bias false; only models with attention biases are supported', 'unsupported');
   }
 
   const patchWeight = 'patch_embed.proj.weight';
@@ -124,7 +141,7 @@ export function inferConfig(shapes: Map<string, number[]>, opts: InferOptions = 
     ?? need(dimOf(shapes, patchWeight, 2), 'patch size', patchWeight);
   const patchW = dimOf(shapes, patchWeight, 3);
   if (patchW !== undefined && patchW !== patchSize) {
-    throw new CheckpointError(`${patchWeight} has ${patchSize}x${patchW} patches; only square patches are supported`, 'unsupported');
+    throw new LoadError(`${patchWeight} has ${patchSize}x${patchW} patches; only square patches are supported`, 'unsupported');
   }
   const inChans = ov.inChans ?? field(cfg, 'num_channels', 'number')
     ?? need(dimOf(shapes, patchWeight, 1), 'number of input channels', patchWeight);
@@ -180,9 +197,12 @@ export function inferConfig(shapes: Map<string, number[]>, opts: InferOptions = 
   // One mlp_ratio serves both MLPs in the reference; record the decoder's width only if it differs.
   if (Math.round(decoderEmbedDim * mlpRatio) !== decoderMlpHidden) config.decoderMlpHidden = decoderMlpHidden;
   try {
-    return { config: validateConfig(config), notes };
+    validateConfig(config);
   } catch (e) {
-    if (e instanceof ConfigError) throw new CheckpointError(`the checkpoint's architecture is not usable: ${e.message}`);
+    if (e instanceof ConfigError) throw new LoadError(`the checkpoint's architecture is not usable: ${e.message}`);
     throw e;
   }
+  // Bounds come after the model's own checks (integers, divisibility) and before any shape list is built.
+  checkArchitecture(config);
+  return { config, notes };
 }

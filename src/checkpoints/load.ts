@@ -1,23 +1,28 @@
-import { toFloat32 } from './dtypes';
+import type { MaeConfig } from '../model/config';
+import type { HostParam, HostParams } from '../model/weights';
+import { LoadError, nameOf } from '../shared/errors';
+import { countNonFinite, toFloat32 } from './dtypes';
 import { inferConfig } from './infer';
+import { checkFits, ExpansionBudget, MAX_CONFIG_BYTES, MAX_HEADER_BYTES, type MemoryBudget } from './limits';
 import {
   OPTIONAL_PARAMS, detectLayout, expectedShapes, hasDecoder, isHarmlessExtra, mapToReference, stripWrapperPrefix,
+  type MappedParam,
 } from './names';
-import { MAX_HEADER_BYTES, readSafetensorsLenient } from './safetensors';
+import { readSafetensorsLenient } from './safetensors';
+import { blobSource, readSmallFile, type CheckpointFile } from './source';
 import { readTorchCheckpoint, type TorchCheckpoint } from './torch';
-import type { MaeConfig } from '../model/config';
-import { CheckpointError, type HostTensor, type LoadedCheckpoint, type MaeParams, type StoredTensor } from './types';
+import type { LoadedCheckpoint, TensorEntry } from './types';
 
-/** A file the user picked: its name (for messages and config.json detection) and contents. */
-export interface CheckpointFile {
-  name: string;
-  bytes: Uint8Array;
-}
+export type { CheckpointFile } from './source';
 
-/** Options for loadCheckpoint. */
+/** Options for openCheckpoint and loadCheckpoint. */
 export interface LoadOptions {
   /** Architecture values the caller knows for sure; they replace anything read or assumed. */
   overrides?: Partial<MaeConfig>;
+  /** What the device can hold: a model that cannot fit is refused before any weight is read. */
+  memory?: MemoryBudget;
+  /** Stops reading between two tensors; the load then rejects with a 'cancelled' LoadError. */
+  signal?: AbortSignal;
 }
 
 /** What a file looks like from its first bytes. */
@@ -30,11 +35,15 @@ const EMPTY_ZIP_MAGIC = [0x50, 0x4b, 0x05, 0x06];
 const PICKLE_PROTO = 0x80;
 const MAX_PICKLE_PROTOCOL = 5;
 const SAFETENSORS_PREFIX_BYTES = 8;
+/** Bytes read from the start of a file to tell its format. */
+const SNIFF_BYTES = 16;
 const JSON_OPEN_BRACE = 0x7b;
 const U32_RANGE = 2 ** 32;
 const CONFIG_NAME = 'config.json';
 const JSON_EXT = '.json';
 const LIST_LIMIT = 5;
+/** What an allocation failure says ("Array buffer allocation failed", "Invalid typed array length" is not one). */
+const OUT_OF_MEMORY_RE = /allocation failed|out of memory/i;
 
 const NOT_A_CHECKPOINT = 'not a checkpoint: expected a .safetensors or PyTorch .pth/.bin file';
 const NO_DECODER = 'this checkpoint has no decoder, so it cannot reconstruct '
@@ -63,7 +72,7 @@ function baseName(name: string): string {
 }
 
 function listNames(names: string[]): string {
-  const shown = names.slice(0, LIST_LIMIT).join(', ');
+  const shown = names.slice(0, LIST_LIMIT).map(nameOf).join(', ');
   return names.length > LIST_LIMIT ? `${shown} and ${names.length - LIST_LIMIT} more` : shown;
 }
 
@@ -74,36 +83,38 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 interface RawWeights {
-  tensors: Map<string, StoredTensor>;
+  tensors: Map<string, TensorEntry>;
   unsupported: Map<string, string>;
   args?: TorchCheckpoint['args'];
   notes: string[];
 }
 
-function readWeightFile(file: CheckpointFile): RawWeights {
-  switch (detectFormat(file.bytes)) {
+async function readWeightFile(file: CheckpointFile, budget: ExpansionBudget): Promise<RawWeights> {
+  const src = blobSource(file);
+  const head = await src.read(0, Math.min(SNIFF_BYTES, src.size));
+  switch (detectFormat(head)) {
     case 'torch':
-      return readTorchCheckpoint(file.bytes);
+      return readTorchCheckpoint(src, budget);
     case 'safetensors': {
-      const st = readSafetensorsLenient(file.bytes);
+      const st = await readSafetensorsLenient(src);
       return { tensors: st.tensors, unsupported: st.unsupported, notes: [] };
     }
     case 'legacy-torch':
-      throw new CheckpointError(`${file.name} uses the legacy (pre-1.6) PyTorch format; re-save it with a `
+      throw new LoadError(`${nameOf(file.name)} uses the legacy (pre-1.6) PyTorch format; re-save it with a `
         + 'recent PyTorch: torch.save(torch.load(path), path)', 'unsupported');
     case 'unknown':
-      throw new CheckpointError(`${NOT_A_CHECKPOINT} (${file.name} is neither)`, 'not-a-checkpoint');
+      throw new LoadError(`${NOT_A_CHECKPOINT} (${nameOf(file.name)} is neither)`, 'not-a-checkpoint');
   }
 }
 
 /** Merges weight files (e.g. safetensors shards); a tensor name may appear in only one. */
-function readWeights(files: CheckpointFile[]): RawWeights {
+async function readWeights(files: CheckpointFile[], budget: ExpansionBudget): Promise<RawWeights> {
   const merged: RawWeights = { tensors: new Map(), unsupported: new Map(), notes: [] };
   for (const file of files) {
-    const w = readWeightFile(file);
+    const w = await readWeightFile(file, budget);
     for (const [name, t] of w.tensors) {
       if (merged.tensors.has(name) || merged.unsupported.has(name)) {
-        throw new CheckpointError(`tensor ${name} appears in more than one file`);
+        throw new LoadError(`tensor ${nameOf(name)} appears in more than one file`);
       }
       merged.tensors.set(name, t);
     }
@@ -114,66 +125,97 @@ function readWeights(files: CheckpointFile[]): RawWeights {
   return merged;
 }
 
-function parseConfigJson(file: CheckpointFile): unknown {
+async function parseConfigJson(file: CheckpointFile): Promise<unknown> {
+  const bytes = await readSmallFile(file, MAX_CONFIG_BYTES);
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes));
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
-    throw new CheckpointError(`${file.name} is not valid JSON`, 'not-a-checkpoint');
+    throw new LoadError(`${nameOf(file.name)} is not valid JSON`, 'not-a-checkpoint');
   }
 }
 
-function concatRows(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+/** A checkpoint whose names, shapes and architecture are checked and whose weights are not yet read. */
+export interface OpenedCheckpoint {
+  config: MaeConfig;
+  /** Human-readable notes, e.g. "num_heads not in the checkpoint: assumed 12 (ViT-Base)". */
+  notes: string[];
+  /** Which file layout the names came from. */
+  layout: 'pth' | 'hf';
+  /** Reference names and shapes of the parameters readParams hands over, in that order. */
+  shapes: Map<string, number[]>;
+  /** Float32 bytes those parameters take. */
+  paramBytes: number;
+  /**
+   * Reads, converts (float32, q/k/v fused) and checks each parameter in turn, each from its own
+   * slices of the files, and hands it over; the next is read once `onParam` has returned (or
+   * resolved), so a caller that uploads and drops each one never holds the weights twice.
+   */
+  readParams(onParam: (name: string, param: HostParam) => void | Promise<void>): Promise<void>;
+}
+
+/** Runs `f`, turning anything but a LoadError (a RangeError from a hostile size, say) into one. */
+async function guarded<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof LoadError) throw e;
+    const why = e instanceof Error ? e.message : 'unknown failure';
+    throw new LoadError(`the checkpoint could not be read (${why})`, OUT_OF_MEMORY_RE.test(why) ? 'out-of-memory' : 'other');
   }
-  return out;
+}
+
+function cancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new LoadError('cancelled', 'cancelled');
 }
 
 /**
- * Loads an MAE checkpoint from the user's files: one .pth/.bin (PyTorch zip) or .safetensors file
- * (or several safetensors shards), plus an optional Hugging Face config.json. Parameters come back
- * in the reference layout as float32; a float32 tensor may share memory with the input bytes.
+ * Opens an MAE checkpoint from the user's files: one .pth/.bin (PyTorch zip) or .safetensors file
+ * (or several safetensors shards), plus an optional Hugging Face config.json. Reads only headers,
+ * zip directories and the pickle; checks names, shapes, architecture, the file's expansion budget
+ * and (when given) the device's memory before a single weight is read.
  */
-export function loadCheckpoint(files: CheckpointFile[], options: LoadOptions = {}): LoadedCheckpoint {
+export function openCheckpoint(files: CheckpointFile[], options: LoadOptions = {}): Promise<OpenedCheckpoint> {
+  return guarded(() => open(files, options));
+}
+
+async function open(files: CheckpointFile[], options: LoadOptions): Promise<OpenedCheckpoint> {
   const notes: string[] = [];
   const configFiles = files.filter((f) => baseName(f.name) === CONFIG_NAME);
-  if (configFiles.length > 1) throw new CheckpointError('more than one config.json was given');
+  if (configFiles.length > 1) throw new LoadError('more than one config.json was given');
   const ignored = files.filter((f) => baseName(f.name) !== CONFIG_NAME && f.name.endsWith(JSON_EXT));
-  if (ignored.length > 0) notes.push(`ignored ${ignored.map((f) => f.name).join(', ')}`);
+  if (ignored.length > 0) notes.push(`ignored ${listNames(ignored.map((f) => f.name))}`);
   const weightFiles = files.filter((f) => !f.name.endsWith(JSON_EXT));
-  if (weightFiles.length === 0) throw new CheckpointError(NOT_A_CHECKPOINT, 'not-a-checkpoint');
-  const configJson = configFiles.length === 1 ? parseConfigJson(configFiles[0]) : undefined;
+  if (weightFiles.length === 0) throw new LoadError(NOT_A_CHECKPOINT, 'not-a-checkpoint');
+  const configJson = configFiles.length === 1 ? await parseConfigJson(configFiles[0]) : undefined;
 
-  const raw = readWeights(weightFiles);
+  const budget = new ExpansionBudget(weightFiles.reduce((n, f) => n + f.blob.size, 0));
+  const raw = await readWeights(weightFiles, budget);
   notes.push(...raw.notes);
   for (const [name, dtype] of raw.unsupported) {
-    if (!isHarmlessExtra(name)) throw new CheckpointError(`unsupported dtype ${dtype} for tensor ${name}`, 'unsupported');
+    if (!isHarmlessExtra(name)) throw new LoadError(`unsupported dtype ${nameOf(dtype)} for tensor ${nameOf(name)}`, 'unsupported');
   }
 
-  const stored = new Map<string, StoredTensor>();
+  const stored = new Map<string, TensorEntry>();
   for (const [name, original] of stripWrapperPrefix([...raw.tensors.keys()])) {
-    stored.set(name, raw.tensors.get(original) as StoredTensor);
+    stored.set(name, raw.tensors.get(original) as TensorEntry);
   }
   const layout = detectLayout(stored.keys());
   const { params: mapped, unmapped } = mapToReference(stored.keys(), layout);
   // Nothing with an MAE encoder name (patch embedding, blocks) means another model altogether.
   const encoderNames = [...mapped.keys()].filter((k) => k.startsWith('patch_embed.') || k.startsWith('blocks.'));
   if (encoderNames.length === 0) {
-    throw new CheckpointError('not an MAE checkpoint: none of its tensors has a ViT-MAE name '
-      + `(it holds ${listNames([...stored.keys()])})`, 'not-a-checkpoint');
+    const holds = stored.size > 0 ? `it holds ${listNames([...stored.keys()])}` : 'it holds no tensors';
+    throw new LoadError(`not an MAE checkpoint: none of its tensors has a ViT-MAE name (${holds})`, 'not-a-checkpoint');
   }
-  if (!hasDecoder(mapped.keys())) throw new CheckpointError(NO_DECODER, 'encoder-only');
+  if (!hasDecoder(mapped.keys())) throw new LoadError(NO_DECODER, 'encoder-only');
 
   // Shapes under reference names; a fused qkv is its parts stacked along the output dimension.
   const shapes = new Map<string, number[]>();
   for (const [ref, m] of mapped) {
     if (m.sources.some((s) => s === undefined)) continue;
-    const parts = m.sources.map((s) => (stored.get(s as string) as StoredTensor).shape);
+    const parts = m.sources.map((s) => (stored.get(s as string) as TensorEntry).shape);
     if (parts.some((p) => p.length === 0 || !sameShape(p.slice(1), parts[0].slice(1)))) {
-      throw new CheckpointError(`${ref}: the parts ${m.sources.join(', ')} have shapes `
+      throw new LoadError(`${ref}: the parts ${listNames(m.sources as string[])} have shapes `
         + `${parts.map(fmtShape).join(', ')}, which do not stack`);
     }
     shapes.set(ref, [parts.reduce((n, p) => n + p[0], 0), ...parts[0].slice(1)]);
@@ -186,9 +228,9 @@ export function loadCheckpoint(files: CheckpointFile[], options: LoadOptions = {
   const missing = [...expected.keys()].filter((k) => !OPTIONAL_PARAMS.has(k) && !shapes.has(k));
   if (missing.length > 0) {
     const partial = missing.filter((k) => mapped.has(k)).flatMap((k) =>
-      (mapped.get(k)?.sources ?? []).filter((s) => s !== undefined));
-    const detail = partial.length > 0 ? ` (found only ${listNames(partial as string[])})` : '';
-    throw new CheckpointError(
+      (mapped.get(k)?.sources ?? []).filter((s): s is string => s !== undefined));
+    const detail = partial.length > 0 ? ` (found only ${listNames(partial)})` : '';
+    throw new LoadError(
       `the checkpoint is missing ${missing.length} tensor(s) the model needs: ${listNames(missing)}${detail}`, 'not-a-checkpoint');
   }
   const unexpected = [
@@ -197,23 +239,24 @@ export function loadCheckpoint(files: CheckpointFile[], options: LoadOptions = {
       .flatMap((k) => (mapped.get(k)?.sources ?? []).filter((s): s is string => s !== undefined)),
   ].filter((n) => !isHarmlessExtra(n));
   if (unexpected.length > 0) {
-    throw new CheckpointError(`the checkpoint has ${unexpected.length} tensor(s) this MAE does not use: `
+    throw new LoadError(`the checkpoint has ${unexpected.length} tensor(s) this MAE does not use: `
       + `${listNames(unexpected)}`, 'not-a-checkpoint');
   }
   const mismatches: string[] = [];
   for (const [ref, want] of expected) {
     const found = shapes.get(ref);
     if (found && !sameShape(found, want)) {
-      const from = layout === 'hf' ? ` (from ${mapped.get(ref)?.sources.join(' + ')})` : '';
+      const from = layout === 'hf' ? ` (from ${(mapped.get(ref)?.sources ?? []).map((s) => nameOf(s ?? '?')).join(' + ')})` : '';
       mismatches.push(`${ref}${from}: expected ${fmtShape(want)}, found ${fmtShape(found)}`);
     }
   }
   if (mismatches.length > 0) {
     const more = mismatches.length > LIST_LIMIT ? `; and ${mismatches.length - LIST_LIMIT} more` : '';
-    throw new CheckpointError(`${mismatches.slice(0, LIST_LIMIT).join('; ')}${more}`);
+    throw new LoadError(`${mismatches.slice(0, LIST_LIMIT).join('; ')}${more}`);
   }
 
-  const params: MaeParams = new Map();
+  const present = new Map<string, { shape: number[]; m: MappedParam }>();
+  let paramBytes = 0;
   for (const [ref, shape] of expected) {
     const m = mapped.get(ref);
     if (!m) {
@@ -221,9 +264,60 @@ export function loadCheckpoint(files: CheckpointFile[], options: LoadOptions = {
         + '(MAE never trains it)');
       continue;
     }
-    const parts = m.sources.map((s) => toFloat32(stored.get(s as string) as StoredTensor));
-    const tensor: HostTensor = { shape, data: parts.length === 1 ? parts[0] : concatRows(parts) };
-    params.set(ref, tensor);
+    present.set(ref, { shape, m });
+    paramBytes += shape.reduce((a, b) => a * b, 1) * Float32Array.BYTES_PER_ELEMENT;
   }
-  return { config: inferred.config, params, notes, layout };
+  // Views that share one storage (or a float16 file) may make more float32 bytes than the file
+  // holds, within reason; far more is a hostile file.
+  budget.take(paramBytes, 'the float32 parameters');
+  checkFits(inferred.config, options.memory);
+
+  const readParams = (onParam: (name: string, param: HostParam) => void | Promise<void>): Promise<void> =>
+    guarded(async () => {
+      for (const [ref, { shape, m }] of present) {
+        cancelled(options.signal);
+        const sources = m.sources as string[];
+        const data = await readParam(sources.map((s) => stored.get(s) as TensorEntry), shape);
+        const bad = countNonFinite(data);
+        if (bad > 0) {
+          throw new LoadError(`${listNames(sources)} holds ${bad} NaN or infinite value(s) of ${data.length}: `
+            + 'the checkpoint is damaged', 'not-a-checkpoint');
+        }
+        await onParam(ref, { shape, data });
+      }
+      cancelled(options.signal);
+    });
+  return {
+    config: inferred.config, notes, layout, paramBytes, readParams,
+    shapes: new Map([...present].map(([k, v]) => [k, v.shape])),
+  };
+}
+
+/** One parameter as float32: a single tensor, or q, k and v read one after another into one array. */
+async function readParam(parts: TensorEntry[], shape: number[]): Promise<Float32Array> {
+  if (parts.length === 1) {
+    const t = parts[0];
+    return toFloat32({ dtype: t.dtype, shape: t.shape, bytes: await t.read() });
+  }
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  let at = 0;
+  for (const t of parts) {
+    const part = toFloat32({ dtype: t.dtype, shape: t.shape, bytes: await t.read() });
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Loads an MAE checkpoint (see openCheckpoint) and reads every parameter into host memory, in the
+ * reference layout as float32. Each float32 tensor is its own slice of the file: nothing is held twice.
+ */
+export async function loadCheckpoint(files: CheckpointFile[], options: LoadOptions = {}): Promise<LoadedCheckpoint> {
+  const opened = await openCheckpoint(files, options);
+  const params: HostParams = new Map();
+  await opened.readParams((name, p) => {
+    params.set(name, p);
+  });
+  return { config: opened.config, params, notes: opened.notes, layout: opened.layout };
 }

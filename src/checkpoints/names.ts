@@ -1,3 +1,4 @@
+import { LoadError, nameOf } from '../shared/errors';
 
 // Parameter names. Everything downstream uses the reference `models_mae.py` names; Hugging Face
 // `ViTMAEForPreTraining` names are mapped onto them, with separate q/k/v projections concatenated
@@ -87,13 +88,17 @@ export function mapToReference(names: Iterable<string>, layout: Layout): {
       unmapped.push(name);
       continue;
     }
-    if (hit.part === undefined) {
-      params.set(hit.ref, { sources: [name] });
-    } else {
-      const p = params.get(hit.ref) ?? { sources: new Array<string | undefined>(QKV_PARTS).fill(undefined) };
-      p.sources[hit.part] = name;
-      params.set(hit.ref, p);
+    const p = params.get(hit.ref)
+      ?? { sources: new Array<string | undefined>(hit.part === undefined ? 1 : QKV_PARTS).fill(undefined) };
+    const slot = hit.part ?? 0;
+    const other = p.sources[slot];
+    // e.g. `vit.layernorm.weight` and `layernorm.weight`: which one the model should use is anyone's guess.
+    if (other !== undefined) {
+      throw new LoadError(`${nameOf(other)} and ${nameOf(name)} are both ${hit.ref}${hit.part === undefined ? '' : ` (part ${slot + 1} of 3)`}; `
+        + 'a checkpoint must hold each parameter once', 'not-a-checkpoint');
     }
+    p.sources[slot] = name;
+    params.set(hit.ref, p);
   }
   return { params, unmapped };
 }

@@ -1,5 +1,5 @@
 import { numel } from './dtypes';
-import { CheckpointError } from './types';
+import { LoadError } from '../shared/errors';
 
 /** Element types readNpy understands. */
 export type NpyDType = 'float32' | 'int32' | 'int64' | 'float64';
@@ -28,7 +28,7 @@ const DESCR: Readonly<Record<string, { dtype: NpyDType; itemSize: number }>> = {
 };
 
 function fail(why: string): never {
-  throw new CheckpointError(`not a valid .npy file: ${why}`);
+  throw new LoadError(`not a valid .npy file: ${why}`);
 }
 
 /** Reads a NumPy .npy file (v1-v3, little-endian, C order) into a typed array. */

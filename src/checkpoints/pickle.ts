@@ -1,4 +1,6 @@
-import { CheckpointError, type StoredDType } from './types';
+import { LoadError, nameOf } from '../shared/errors';
+import { MAX_PICKLE_LONG_BYTES, MAX_PICKLE_MEMO, MAX_PICKLE_OBJECTS, MAX_TENSOR_RANK } from './limits';
+import type { StoredDType } from './types';
 
 // A pickle reader for PyTorch state dicts. It is a data-only interpreter: it never calls anything.
 // Globals are resolved against fixed tables; the few a state dict needs are emulated here, a few
@@ -95,28 +97,29 @@ const INERT = new Set([
 const OS_ALIASES = new Set(['posix', 'nt']);
 
 /** Message for a global we will not touch; exported so callers name opaque objects the same way. */
-export function refusal(fullName: string): CheckpointError {
+export function refusal(fullName: string): LoadError {
   const dot = fullName.lastIndexOf('.');
   const module = fullName.slice(0, dot);
   const name = fullName.slice(dot + 1);
+  const shown = nameOf(fullName);
   // os.system pickles as posix.system (nt.system on Windows); say the name people know too.
   const alias = OS_ALIASES.has(module) ? ` (os.${name})` : '';
   // A capitalised class from some project usually means torch.save(model) instead of its state dict.
   const hint = /^[A-Z]/.test(name) ? ' (save model.state_dict() rather than the whole model object)' : '';
-  return new CheckpointError(
-    `refusing to load: the pickle asks for ${fullName}${alias}, which a checkpoint does not need${hint}`);
+  return new LoadError(
+    `refusing to load: the pickle asks for ${shown}${alias}, which a checkpoint does not need${hint}`);
 }
 
 function resolveGlobal(module: string, name: string): PyGlobal {
   const full = `${module}.${name}`;
   if (ALLOWED.has(full)) return new PyGlobal(module, name, 'allowed');
-  if (full in STORAGE_DTYPES) return new PyGlobal(module, name, 'storage');
+  if (Object.hasOwn(STORAGE_DTYPES, full)) return new PyGlobal(module, name, 'storage');
   if (INERT.has(full)) return new PyGlobal(module, name, 'inert');
   throw refusal(full);
 }
 
-const damaged = (why: string): CheckpointError =>
-  new CheckpointError(`damaged .pth/.bin file: the pickle ${why}`);
+const damaged = (why: string): LoadError =>
+  new LoadError(`damaged .pth/.bin file: the pickle ${why}`);
 
 // Opcodes (see CPython Lib/pickletools.py).
 const OP = {
@@ -142,8 +145,6 @@ const FRAME_LEN_BYTES = 8;
 const NEWLINE = 0x0a;
 const BITS_PER_BYTE = 8n;
 const U32_RANGE = 2 ** 32;
-/** Building a BigInt is quadratic in its length; no integer in a checkpoint comes close to this. */
-const MAX_LONG_BYTES = 1024;
 
 /** Called for BINPERSID: turns a persistent id into a value (PyTorch uses it for storages). */
 export type PersistentLoad = (pid: unknown) => unknown;
@@ -157,6 +158,16 @@ export function unpickle(bytes: Uint8Array, persistentLoad: PersistentLoad): unk
   const stack: unknown[] = [];
   const marks: number[] = [];
   const memo = new Map<number, unknown>();
+  let objects = 0;
+  /** Pushes a value, counting it against MAX_PICKLE_OBJECTS (every value, so DUP cannot grow the stack unbounded). */
+  const made = (v: unknown): void => {
+    if (++objects > MAX_PICKLE_OBJECTS) throw damaged(`makes more than ${MAX_PICKLE_OBJECTS} objects`);
+    stack.push(v);
+  };
+  const remember = (k: number): void => {
+    if (!memo.has(k) && memo.size >= MAX_PICKLE_MEMO) throw damaged(`memoizes more than ${MAX_PICKLE_MEMO} objects`);
+    memo.set(k, top());
+  };
 
   const need = (n: number): number => {
     if (n < 0 || pos + n > bytes.byteLength) throw damaged('ends before its STOP opcode');
@@ -199,7 +210,7 @@ export function unpickle(bytes: Uint8Array, persistentLoad: PersistentLoad): unk
     return stack.splice(m);
   };
   const signedLong = (b: Uint8Array): number | bigint => {
-    if (b.length > MAX_LONG_BYTES) throw damaged(`holds a ${b.length}-byte integer`);
+    if (b.length > MAX_PICKLE_LONG_BYTES) throw damaged(`holds a ${b.length}-byte integer`);
     let v = 0n;
     for (let i = b.length - 1; i >= 0; i--) v = (v << BITS_PER_BYTE) | BigInt(b[i]);
     if (b.length > 0 && b[b.length - 1] & 0x80) v -= 1n << (BigInt(b.length) * BITS_PER_BYTE);
@@ -210,7 +221,11 @@ export function unpickle(bytes: Uint8Array, persistentLoad: PersistentLoad): unk
     if (kv.length % 2 !== 0) throw damaged('has an odd number of dict items');
     if (target instanceof PyOpaque) return;
     if (!(target instanceof Map)) throw damaged('sets items on something that is not a dict');
-    for (let i = 0; i < kv.length; i += 2) target.set(kv[i], kv[i + 1]);
+    for (let i = 0; i < kv.length; i += 2) {
+      // A pickler writes each key once; a second value for one key would hide the first unchecked.
+      if (target.has(kv[i])) throw damaged(`sets the key ${keyName(kv[i])} twice`);
+      target.set(kv[i], kv[i + 1]);
+    }
   };
   const appendItems = (target: unknown, items: unknown[]): void => {
     if (target instanceof PyOpaque) return;
@@ -232,27 +247,30 @@ export function unpickle(bytes: Uint8Array, persistentLoad: PersistentLoad): unk
         const result = pop();
         return result;
       }
-      case OP.EMPTY_DICT: stack.push(new Map()); break;
-      case OP.EMPTY_LIST: stack.push([]); break;
-      case OP.EMPTY_TUPLE: stack.push(new PyTuple([])); break;
-      case OP.EMPTY_SET: stack.push(new Set()); break;
-      case OP.MARK: marks.push(stack.length); break;
+      case OP.EMPTY_DICT: made(new Map()); break;
+      case OP.EMPTY_LIST: made([]); break;
+      case OP.EMPTY_TUPLE: made(new PyTuple([])); break;
+      case OP.EMPTY_SET: made(new Set()); break;
+      case OP.MARK:
+        if (++objects > MAX_PICKLE_OBJECTS) throw damaged(`makes more than ${MAX_PICKLE_OBJECTS} objects`);
+        marks.push(stack.length);
+        break;
       case OP.POP: pop(); break;
       case OP.POP_MARK: popMark(); break;
-      case OP.DUP: stack.push(top()); break;
+      case OP.DUP: made(top()); break;
       case OP.DICT: {
         const m = new Map();
         setItems(m, popMark());
-        stack.push(m);
+        made(m);
         break;
       }
-      case OP.LIST: stack.push(popMark()); break;
-      case OP.TUPLE: stack.push(new PyTuple(popMark())); break;
-      case OP.TUPLE1: { const a = pop(); stack.push(new PyTuple([a])); break; }
-      case OP.TUPLE2: { const b = pop(); const a = pop(); stack.push(new PyTuple([a, b])); break; }
+      case OP.LIST: made(popMark()); break;
+      case OP.TUPLE: made(new PyTuple(popMark())); break;
+      case OP.TUPLE1: { const a = pop(); made(new PyTuple([a])); break; }
+      case OP.TUPLE2: { const b = pop(); const a = pop(); made(new PyTuple([a, b])); break; }
       case OP.TUPLE3: {
         const c = pop(); const b = pop(); const a = pop();
-        stack.push(new PyTuple([a, b, c]));
+        made(new PyTuple([a, b, c]));
         break;
       }
       case OP.ADDITEMS: {
@@ -262,24 +280,24 @@ export function unpickle(bytes: Uint8Array, persistentLoad: PersistentLoad): unk
         else throw damaged('adds items to something that is not a set');
         break;
       }
-      case OP.FROZENSET: stack.push(new Set(popMark())); break;
-      case OP.BINUNICODE: stack.push(utf8.decode(take(u32()))); break;
-      case OP.SHORT_BINUNICODE: stack.push(utf8.decode(take(u8()))); break;
-      case OP.BINUNICODE8: stack.push(utf8.decode(take(u64()))); break;
-      case OP.BINSTRING: stack.push(latin1.decode(take(view.getInt32(need(4), true)))); break;
-      case OP.SHORT_BINSTRING: stack.push(latin1.decode(take(u8()))); break;
-      case OP.BINBYTES: stack.push(take(u32())); break;
-      case OP.SHORT_BINBYTES: stack.push(take(u8())); break;
-      case OP.BINBYTES8: stack.push(take(u64())); break;
-      case OP.BININT: stack.push(view.getInt32(need(4), true)); break;
-      case OP.BININT1: stack.push(u8()); break;
-      case OP.BININT2: stack.push(u16()); break;
-      case OP.LONG1: stack.push(signedLong(take(u8()))); break;
-      case OP.LONG4: stack.push(signedLong(take(view.getInt32(need(4), true)))); break;
-      case OP.BINFLOAT: stack.push(view.getFloat64(need(8), false)); break;
-      case OP.NEWTRUE: stack.push(true); break;
-      case OP.NEWFALSE: stack.push(false); break;
-      case OP.NONE: stack.push(null); break;
+      case OP.FROZENSET: made(new Set(popMark())); break;
+      case OP.BINUNICODE: made(utf8.decode(take(u32()))); break;
+      case OP.SHORT_BINUNICODE: made(utf8.decode(take(u8()))); break;
+      case OP.BINUNICODE8: made(utf8.decode(take(u64()))); break;
+      case OP.BINSTRING: made(latin1.decode(take(view.getInt32(need(4), true)))); break;
+      case OP.SHORT_BINSTRING: made(latin1.decode(take(u8()))); break;
+      case OP.BINBYTES: made(take(u32())); break;
+      case OP.SHORT_BINBYTES: made(take(u8())); break;
+      case OP.BINBYTES8: made(take(u64())); break;
+      case OP.BININT: made(view.getInt32(need(4), true)); break;
+      case OP.BININT1: made(u8()); break;
+      case OP.BININT2: made(u16()); break;
+      case OP.LONG1: made(signedLong(take(u8()))); break;
+      case OP.LONG4: made(signedLong(take(view.getInt32(need(4), true)))); break;
+      case OP.BINFLOAT: made(view.getFloat64(need(8), false)); break;
+      case OP.NEWTRUE: made(true); break;
+      case OP.NEWFALSE: made(false); break;
+      case OP.NONE: made(null); break;
       case OP.SETITEM: {
         const v = pop();
         const k = pop();
@@ -289,20 +307,20 @@ export function unpickle(bytes: Uint8Array, persistentLoad: PersistentLoad): unk
       case OP.SETITEMS: { const kv = popMark(); setItems(top(), kv); break; }
       case OP.APPEND: { const v = pop(); appendItems(top(), [v]); break; }
       case OP.APPENDS: { const items = popMark(); appendItems(top(), items); break; }
-      case OP.BINPUT: memo.set(u8(), top()); break;
-      case OP.LONG_BINPUT: memo.set(u32(), top()); break;
-      case OP.MEMOIZE: memo.set(memo.size, top()); break;
+      case OP.BINPUT: remember(u8()); break;
+      case OP.LONG_BINPUT: remember(u32()); break;
+      case OP.MEMOIZE: remember(memo.size); break;
       case OP.BINGET:
       case OP.LONG_BINGET: {
         const k = op === OP.BINGET ? u8() : u32();
         if (!memo.has(k)) throw damaged(`refers to memo entry ${k}, which does not exist`);
-        stack.push(memo.get(k));
+        made(memo.get(k));
         break;
       }
       case OP.GLOBAL: {
         const module = line();
         const name = line();
-        stack.push(resolveGlobal(module, name));
+        made(resolveGlobal(module, name));
         break;
       }
       case OP.STACK_GLOBAL: {
@@ -311,32 +329,32 @@ export function unpickle(bytes: Uint8Array, persistentLoad: PersistentLoad): unk
         if (typeof module !== 'string' || typeof name !== 'string') {
           throw damaged('has a STACK_GLOBAL whose names are not strings');
         }
-        stack.push(resolveGlobal(module, name));
+        made(resolveGlobal(module, name));
         break;
       }
       case OP.INST: {
         // Protocol 0 class instantiation: check the class like GLOBAL, then treat it like NEWOBJ.
         const cls = resolveGlobal(line(), line());
-        stack.push(construct(cls, new PyTuple(popMark())));
+        made(construct(cls, new PyTuple(popMark())));
         break;
       }
       case OP.REDUCE: {
         const args = pop();
         const fn = pop();
-        stack.push(call(fn, args));
+        made(call(fn, args));
         break;
       }
       case OP.NEWOBJ: {
         const args = pop();
         const cls = pop();
-        stack.push(construct(cls, args));
+        made(construct(cls, args));
         break;
       }
       case OP.NEWOBJ_EX: {
         pop(); // kwargs
         const args = pop();
         const cls = pop();
-        stack.push(construct(cls, args));
+        made(construct(cls, args));
         break;
       }
       case OP.BUILD: {
@@ -344,12 +362,20 @@ export function unpickle(bytes: Uint8Array, persistentLoad: PersistentLoad): unk
         build(top(), state);
         break;
       }
-      case OP.BINPERSID: stack.push(persistentLoad(pop())); break;
+      case OP.BINPERSID: made(persistentLoad(pop())); break;
       default:
-        throw new CheckpointError(
+        throw new LoadError(
           `not a PyTorch state dict: unsupported pickle opcode 0x${op.toString(16)} at byte ${opAt}`);
     }
   }
+}
+
+/** A dict key for a message: a string quoted (escaped, cut short), anything else by its type. */
+export function keyName(k: unknown): string {
+  if (typeof k === 'string') return `'${nameOf(k)}'`;
+  if (typeof k === 'number' || typeof k === 'boolean' || k === null) return String(k);
+  if (typeof k === 'bigint') return 'a very large integer';
+  return 'an object';
 }
 
 function argList(args: unknown): readonly unknown[] {
@@ -381,7 +407,7 @@ function call(fn: unknown, args: unknown): unknown {
       if (!(a[0] instanceof TensorRef)) throw damaged('rebuilds a parameter from something that is not a tensor');
       return a[0];
     default:
-      throw damaged(`calls ${fn.fullName}, which is not a function`);
+      throw damaged(`calls ${nameOf(fn.fullName)}, which is not a function`);
   }
 }
 
@@ -416,7 +442,17 @@ function rebuildTensor(a: readonly unknown[]): TensorRef {
   if (!isIntTuple(size) || !isIntTuple(stride) || size.items.length !== stride.items.length) {
     throw damaged('rebuilds a tensor with a bad size or stride');
   }
-  return new TensorRef(storage, offset, size.items as number[], stride.items as number[]);
+  const shape = size.items as number[];
+  const strides = stride.items as number[];
+  if (shape.length > MAX_TENSOR_RANK) throw damaged(`rebuilds a tensor of ${shape.length} dimensions (at most ${MAX_TENSOR_RANK})`);
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) {
+    // A zero stride repeats one element along a dimension: a state dict never holds such a view.
+    if (strides[d] === 0 && shape[d] > 1) throw damaged(`rebuilds a tensor with stride 0 on a dimension of size ${shape[d]}`);
+    n *= shape[d];
+  }
+  if (!Number.isSafeInteger(n)) throw damaged('rebuilds a tensor with more elements than can be counted');
+  return new TensorRef(storage, offset, shape, strides);
 }
 
 /** Turns a PyTorch persistent id ('storage', torch.FloatStorage, key, location, numel) into a StorageRef. */
@@ -427,7 +463,7 @@ export function torchPersistentLoad(): PersistentLoad {
       throw damaged('has a persistent id that is not a PyTorch storage');
     }
     const [, type, key] = pid.items;
-    if (!(type instanceof PyGlobal) || !(type.fullName in STORAGE_DTYPES)) {
+    if (!(type instanceof PyGlobal) || !Object.hasOwn(STORAGE_DTYPES, type.fullName)) {
       throw damaged('has a storage of unknown type');
     }
     if (typeof key !== 'string' && typeof key !== 'number') throw damaged('has a storage with a bad key');

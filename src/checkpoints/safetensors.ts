@@ -1,10 +1,11 @@
+import { LoadError, nameOf } from '../shared/errors';
 import { ITEM_SIZE, numel } from './dtypes';
-import { CheckpointError, type StoredDType, type StoredTensor } from './types';
+import { MAX_HEADER_BYTES } from './limits';
+import type { ByteSource } from './source';
+import type { StoredDType, TensorEntry } from './types';
 
 /** Bytes of the little-endian u64 that prefixes the JSON header. */
 const LENGTH_PREFIX_BYTES = 8;
-/** A real header is a few hundred KiB at most; anything bigger is garbage or hostile. */
-export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 const U32_RANGE = 2 ** 32;
 /** The reference writer pads the header with spaces to this alignment so tensor data is aligned. */
 const HEADER_ALIGN = 8;
@@ -30,9 +31,9 @@ const SAFETENSORS_ITEM_SIZE: Readonly<Record<string, number>> = {
   I64: 8, U64: 8, F64: 8,
 };
 
-/** A parsed safetensors file. */
+/** A parsed safetensors file: each tensor is read from its own slice of the file when asked. */
 export interface SafetensorsFile {
-  tensors: Map<string, StoredTensor>;
+  tensors: Map<string, TensorEntry>;
   metadata: Record<string, string>;
 }
 
@@ -49,7 +50,7 @@ export interface TensorToWrite {
 }
 
 function fail(why: string): never {
-  throw new CheckpointError(`not a valid safetensors file: ${why}`);
+  throw new LoadError(`not a valid safetensors file: ${why}`);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -65,37 +66,93 @@ function isNonNegInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** Parses a safetensors file; tensor bytes are views into `bytes`. Throws on any dtype other than F32/F16/BF16. */
-export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
-  const parsed = readSafetensorsLenient(bytes);
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+
+/**
+ * The first key that appears twice at the top level of a JSON object text (already known to be valid
+ * JSON), or null. JSON.parse keeps the last of two equal keys silently; a safetensors file must not.
+ */
+export function duplicateTopLevelKey(text: string): string | null {
+  const seen = new Set<string>();
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const stringEnd = (from: number): number => {
+    let j = from + 1;
+    while (j < text.length && text.charCodeAt(j) !== QUOTE) j += text.charCodeAt(j) === BACKSLASH ? 2 : 1;
+    return j + 1;
+  };
+  ws();
+  if (text.charCodeAt(i) !== OPEN_BRACE) return null;
+  i++;
+  for (;;) {
+    ws();
+    if (text.charCodeAt(i) !== QUOTE) return null; // '}' of an empty object
+    const end = stringEnd(i);
+    const key = JSON.parse(text.slice(i, end)) as string;
+    if (seen.has(key)) return key;
+    seen.add(key);
+    i = end;
+    ws();
+    if (text.charCodeAt(i) !== COLON) return null;
+    i++;
+    // Skip the value: strings whole, brackets by depth.
+    let depth = 0;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) i = stringEnd(i) - 1;
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (depth === 0) return null; // end of the top-level object
+        depth--;
+      } else if (c === COMMA && depth === 0) break;
+    }
+    if (i >= text.length) return null;
+    i++; // the comma
+  }
+}
+
+/** Parses a safetensors file; tensors are read later, each from its slice. Throws on any dtype other than F32/F16/BF16. */
+export async function readSafetensors(src: ByteSource): Promise<SafetensorsFile> {
+  const parsed = await readSafetensorsLenient(src);
   const first = parsed.unsupported.entries().next();
   if (!first.done) {
     const [name, dtype] = first.value;
-    throw new CheckpointError(`unsupported dtype ${dtype} for tensor ${name}`, 'unsupported');
+    throw new LoadError(`unsupported dtype ${nameOf(dtype)} for tensor ${nameOf(name)}`, 'unsupported');
   }
   return { tensors: parsed.tensors, metadata: parsed.metadata };
 }
 
 /** Like readSafetensors, but tensors of other dtypes are listed in `unsupported` instead of failing. */
-export function readSafetensorsLenient(bytes: Uint8Array): LenientSafetensorsFile {
-  if (bytes.byteLength < LENGTH_PREFIX_BYTES) {
-    throw new CheckpointError(
-      `truncated: the file has ${bytes.byteLength} bytes, too few for a safetensors header`, 'truncated');
+export async function readSafetensorsLenient(src: ByteSource): Promise<LenientSafetensorsFile> {
+  if (src.size < LENGTH_PREFIX_BYTES) {
+    throw new LoadError(
+      `truncated: the file has ${src.size} bytes, too few for a safetensors header`, 'truncated');
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const prefix = await src.read(0, LENGTH_PREFIX_BYTES);
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
   const headerLen = view.getUint32(0, true) + view.getUint32(4, true) * U32_RANGE;
   if (headerLen > MAX_HEADER_BYTES) {
     fail(`the header claims ${headerLen} bytes (over ${MAX_HEADER_BYTES})`);
   }
   const dataStart = LENGTH_PREFIX_BYTES + headerLen;
-  if (dataStart > bytes.byteLength) {
-    throw new CheckpointError(
-      `truncated: the header says ${dataStart} bytes, file has ${bytes.byteLength}`, 'truncated');
+  if (dataStart > src.size) {
+    throw new LoadError(
+      `truncated: the header says ${dataStart} bytes, file has ${src.size}`, 'truncated');
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(LENGTH_PREFIX_BYTES, dataStart));
-  } catch {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await src.read(LENGTH_PREFIX_BYTES, dataStart));
+  } catch (e) {
+    if (e instanceof LoadError) throw e;
     fail('the header is not valid UTF-8');
   }
   let header: unknown;
@@ -105,6 +162,8 @@ export function readSafetensorsLenient(bytes: Uint8Array): LenientSafetensorsFil
     fail('the header is not valid JSON');
   }
   if (!isObject(header)) fail('the header is not a JSON object');
+  const twice = duplicateTopLevelKey(text);
+  if (twice !== null) fail(`the header names ${nameOf(twice)} twice`);
 
   const metadata: Record<string, string> = {};
   const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
@@ -112,21 +171,22 @@ export function readSafetensorsLenient(bytes: Uint8Array): LenientSafetensorsFil
     if (name === METADATA_KEY) {
       if (!isObject(raw)) fail('__metadata__ is not an object');
       for (const [k, v] of Object.entries(raw)) {
-        if (typeof v !== 'string') fail(`__metadata__.${k} is not a string`);
+        if (typeof v !== 'string') fail(`__metadata__.${nameOf(k)} is not a string`);
         setOwn(metadata, k, v);
       }
       continue;
     }
-    if (!isObject(raw)) fail(`entry ${name} is not an object`);
+    const shown = nameOf(name);
+    if (!isObject(raw)) fail(`entry ${shown} is not an object`);
     const { dtype, shape, data_offsets: offsets } = raw;
-    if (typeof dtype !== 'string') fail(`tensor ${name} has no dtype`);
-    if (!Array.isArray(shape) || !shape.every(isNonNegInt)) fail(`tensor ${name} has a bad shape`);
+    if (typeof dtype !== 'string') fail(`tensor ${shown} has no dtype`);
+    if (!Array.isArray(shape) || !shape.every(isNonNegInt)) fail(`tensor ${shown} has a bad shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegInt)) {
-      fail(`tensor ${name} has bad data_offsets`);
+      fail(`tensor ${shown} has bad data_offsets`);
     }
     const [begin, end] = offsets as [number, number];
-    if (begin > end) fail(`tensor ${name} ends before it begins (${begin} > ${end})`);
-    const itemSize = SAFETENSORS_ITEM_SIZE[dtype];
+    if (begin > end) fail(`tensor ${shown} ends before it begins (${begin} > ${end})`);
+    const itemSize = Object.hasOwn(SAFETENSORS_ITEM_SIZE, dtype) ? SAFETENSORS_ITEM_SIZE[dtype] : undefined;
     if (itemSize === undefined) {
       // Unknown dtype: the span cannot be checked against the shape, but must still fit.
       entries.push({ name, dtype, shape: shape as number[], begin, end });
@@ -134,30 +194,30 @@ export function readSafetensorsLenient(bytes: Uint8Array): LenientSafetensorsFil
     }
     const expected = numel(shape as number[]) * itemSize;
     if (expected !== end - begin) {
-      fail(`tensor ${name} of shape [${(shape as number[]).join(',')}] ${dtype} needs ${expected} bytes, `
+      fail(`tensor ${shown} of shape [${(shape as number[]).join(',')}] ${dtype} needs ${expected} bytes, `
         + `its data_offsets span ${end - begin}`);
     }
     entries.push({ name, dtype, shape: shape as number[], begin, end });
   }
 
-  const dataLen = bytes.byteLength - dataStart;
+  const dataLen = src.size - dataStart;
   let maxEnd = 0;
   for (const e of entries) maxEnd = Math.max(maxEnd, e.end);
   if (maxEnd > dataLen) {
-    throw new CheckpointError(
-      `truncated: the header says ${dataStart + maxEnd} bytes, file has ${bytes.byteLength}`, 'truncated');
+    throw new LoadError(
+      `truncated: the header says ${dataStart + maxEnd} bytes, file has ${src.size}`, 'truncated');
   }
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].begin < sorted[i - 1].end) {
-      fail(`tensors ${sorted[i - 1].name} and ${sorted[i].name} overlap`);
+      fail(`tensors ${nameOf(sorted[i - 1].name)} and ${nameOf(sorted[i].name)} overlap`);
     }
   }
 
-  const tensors = new Map<string, StoredTensor>();
+  const tensors = new Map<string, TensorEntry>();
   const unsupported = new Map<string, string>();
   for (const e of entries) {
-    const stored = SAFETENSORS_TO_STORED[e.dtype];
+    const stored = Object.hasOwn(SAFETENSORS_TO_STORED, e.dtype) ? SAFETENSORS_TO_STORED[e.dtype] : undefined;
     if (stored === undefined) {
       unsupported.set(e.name, e.dtype);
       continue;
@@ -165,7 +225,7 @@ export function readSafetensorsLenient(bytes: Uint8Array): LenientSafetensorsFil
     tensors.set(e.name, {
       dtype: stored,
       shape: e.shape,
-      bytes: bytes.subarray(dataStart + e.begin, dataStart + e.end),
+      read: () => src.read(dataStart + e.begin, dataStart + e.end),
     });
   }
   return { tensors, metadata, unsupported };
@@ -180,13 +240,13 @@ export function writeSafetensors(
   if (metadata && Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
   let offset = 0;
   for (const [name, t] of tensors) {
-    if (name === METADATA_KEY) throw new CheckpointError(`${METADATA_KEY} cannot be a tensor name`);
+    if (name === METADATA_KEY) throw new LoadError(`${METADATA_KEY} cannot be a tensor name`);
     const dtype = STORED_TO_SAFETENSORS[t.dtype as StoredDType] ?? t.dtype;
     const itemSize = SAFETENSORS_ITEM_SIZE[dtype] ?? ITEM_SIZE[t.dtype as StoredDType];
-    if (itemSize === undefined) throw new CheckpointError(`unsupported dtype ${dtype} for tensor ${name}`, 'unsupported');
+    if (itemSize === undefined) throw new LoadError(`unsupported dtype ${dtype} for tensor ${name}`, 'unsupported');
     const expected = numel(t.shape) * itemSize;
     if (t.bytes.byteLength !== expected) {
-      throw new CheckpointError(
+      throw new LoadError(
         `tensor ${name} of shape [${t.shape.join(',')}] ${dtype} needs ${expected} bytes, got ${t.bytes.byteLength}`);
     }
     setOwn(header, name, { dtype, shape: t.shape, data_offsets: [offset, offset + expected] });

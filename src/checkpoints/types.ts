@@ -1,10 +1,10 @@
 import type { MaeConfig } from '../model/config';
-import type { LoadErrorCode } from '../protocol/messages';
+import type { HostParams } from '../model/weights';
 
 /** Element types a checkpoint tensor may be stored in. */
 export type StoredDType = 'float32' | 'float16' | 'bfloat16';
 
-/** One tensor as read from a file: its bytes stay a view into the file until converted. */
+/** One tensor's bytes in hand. */
 export interface StoredTensor {
   dtype: StoredDType;
   shape: number[];
@@ -12,36 +12,21 @@ export interface StoredTensor {
   bytes: Uint8Array;
 }
 
-/** A host-side float32 parameter, in the reference (PyTorch) layout. */
-export interface HostTensor {
+/** One tensor of a file, not yet read: its bytes come from their own slice of the file when asked. */
+export interface TensorEntry {
+  dtype: StoredDType;
   shape: number[];
-  data: Float32Array;
+  /** Little-endian raw bytes, prod(shape) * itemsize long, read fresh on each call (the caller owns them). */
+  read(): Promise<Uint8Array>;
 }
-
-/**
- * The model's parameters keyed by the reference `models_mae.py` state-dict names
- * (`cls_token`, `pos_embed`, `patch_embed.proj.weight` [E,3,p,p], `blocks.0.attn.qkv.weight` [3E,E], ...).
- * Linear weights are `[out, in]` as in PyTorch.
- */
-export type MaeParams = Map<string, HostTensor>;
 
 /** A checkpoint ready for the model: architecture, parameters and what was assumed to get them. */
 export interface LoadedCheckpoint {
   config: MaeConfig;
-  params: MaeParams;
+  /** Reference state-dict names -> float32 host tensors, linear weights `[out, in]` as in PyTorch. */
+  params: HostParams;
   /** Human-readable notes, e.g. "num_heads not in the checkpoint: assumed 12 (ViT-Base)". */
   notes: string[];
   /** Which file layout the names came from. */
   layout: 'pth' | 'hf';
-}
-
-/**
- * Thrown for a checkpoint that cannot be used; the message says what is wrong in user terms, `code`
- * what kind of failure it is (for the page), `status` the HTTP status behind code 'server'.
- */
-export class CheckpointError extends Error {
-  constructor(message: string, readonly code: LoadErrorCode = 'other', readonly status?: number) {
-    super(message);
-    this.name = 'CheckpointError';
-  }
 }

@@ -1,5 +1,6 @@
 // Messages between the UI thread and the model worker. No DOM, no tf: plain data only.
 // One union per direction; every request carries an id, every response echoes it.
+import type { LoadErrorCode } from '../shared/errors';
 
 /** TF.js backends the worker can run on, best first. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -80,10 +81,8 @@ export interface Metrics {
   loss: number | null;
 }
 
-/** What kind of failure a load error is, set where it arises so the page need not read its words. */
-export type LoadErrorCode =
-  | 'network' | 'not-found' | 'server' | 'truncated' | 'cancelled' | 'not-a-checkpoint' | 'encoder-only'
-  | 'unsupported' | 'out-of-memory' | 'other';
+/** What kind of failure a load error is (defined with the error itself, in src/shared/errors.ts). */
+export type { LoadErrorCode } from '../shared/errors';
 
 /** Responses from the worker to the UI. */
 export type WorkerResponse =

@@ -1,9 +1,10 @@
 // Naming checkpoints: the short references the URL carries (`ckpt=bundled|random|hf:org/name@rev`),
 // hub repository input as a visitor types it, and the CheckpointSource each reference loads.
 import type { CheckpointSource } from '../protocol/messages';
+import { DEFAULT_REVISION, parseHubInput } from '../shared/hub';
 
-/** The hub's default revision. */
-export const DEFAULT_REVISION = 'main';
+// The hub reference grammar is shared with the worker and the command line (src/shared/hub.ts).
+export { DEFAULT_REVISION, parseHubInput, validRevision, type HubInput } from '../shared/hub';
 
 /** A checkpoint as a link names it. */
 export type CheckpointRef =
@@ -16,55 +17,6 @@ export type CheckpointRef =
 /** Query parameters of the chosen checkpoint and of the comparison checkpoint. */
 export const CKPT_URL_KEY = 'ckpt';
 export const COMPARE_URL_KEY = 'cmp';
-
-const MAX_NAME = 96;
-/** One part of a repository id: letters, digits, `-`, `_`, `.`; not starting or ending with `-` or `.`. */
-const PART_RE = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
-/** A branch, tag, commit or `refs/pr/N`. */
-const REVISION_RE = /^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/;
-
-export type HubInput = { ok: true; repo: string; revision: string } | { ok: false; message: string };
-
-function checkPart(part: string, what: string): string | null {
-  if (!part) return `the ${what} is missing`;
-  if (part.length > MAX_NAME) return `the ${what} is longer than ${MAX_NAME} characters`;
-  if (!PART_RE.test(part)) return `the ${what} “${part}” may only hold letters, digits, “-”, “_” and “.”, and must not start or end with “-” or “.”`;
-  if (part.includes('--') || part.includes('..')) return `the ${what} “${part}” must not contain “--” or “..”`;
-  return null;
-}
-
-/** Whether a revision is one the hub could have (no `..`, no empty path segments). */
-export function validRevision(rev: string): boolean {
-  return REVISION_RE.test(rev) && rev.length <= 255 && !rev.includes('..') && !rev.includes('//') && !rev.endsWith('/');
-}
-
-/**
- * Parses what a visitor typed for a hub checkpoint: `org/name`, `org/name@revision`, `hf:org/name`,
- * or a hub page address (`https://huggingface.co/org/name[/tree/revision]`).
- */
-export function parseHubInput(text: string): HubInput {
-  let s = text.trim();
-  if (!s) return { ok: false, message: 'type a repository as org/name, optionally @revision' };
-  let revision: string | null = null;
-  const page = /^https?:\/\/[^/]+\/([^/]+\/[^/?#]+)(?:\/(?:tree|blob|resolve)\/([^/?#]+))?\/?(?:[?#].*)?$/.exec(s);
-  if (page) {
-    s = page[1];
-    if (page[2]) revision = decodeURIComponent(page[2]);
-  } else if (s.startsWith('hf:')) s = s.slice(3);
-  const at = s.indexOf('@');
-  if (at >= 0) {
-    revision = s.slice(at + 1);
-    s = s.slice(0, at);
-    if (!revision) return { ok: false, message: 'the revision after “@” is empty' };
-  }
-  const parts = s.split('/');
-  if (parts.length !== 2) return { ok: false, message: `“${s}” is not org/name (exactly one “/”)` };
-  const bad = checkPart(parts[0], 'organisation or user') ?? checkPart(parts[1], 'repository name');
-  if (bad) return { ok: false, message: bad };
-  revision ??= DEFAULT_REVISION;
-  if (!validRevision(revision)) return { ok: false, message: `“${revision}” is not a valid revision (a branch, tag, commit or refs/pr/N)` };
-  return { ok: true, repo: s, revision };
-}
 
 /** The URL form of a reference: `bundled`, `random`, `hf:org/name[@rev]`, `file:name`. */
 export function formatRef(ref: CheckpointRef): string {

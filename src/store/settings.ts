@@ -2,6 +2,7 @@
 // (TensorFlow Playground style: every setting is a query parameter, so a link reproduces the view).
 import type { BackendName, MaskPattern, NormPixStats, ResizeMode } from '../protocol/messages';
 import { MAX_RATIO_PCT, MAX_SEED } from '../shared/masking';
+import { DEFAULT_HF_ENDPOINT, normaliseEndpoint } from '../shared/hub';
 import type { MaskStyle } from '../shared/panels';
 
 export interface Settings {
@@ -24,27 +25,8 @@ export interface Settings {
   hfEndpoint: string;
 }
 
-/** The public hub. */
-export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
-
-/**
- * A hub base URL as the worker wants it (http or https, no trailing slash, no query or hash),
- * or null when `v` is not one.
- */
-export function normaliseEndpoint(v: unknown): string | null {
-  if (typeof v !== 'string') return null;
-  const s = v.trim();
-  if (!s) return null;
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    return null;
-  }
-  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || !u.hostname || u.username || u.password) return null;
-  if (u.search || u.hash) return null;
-  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
-}
+// The hub's default address and what counts as one are shared with the worker and the command line.
+export { DEFAULT_HF_ENDPOINT, normaliseEndpoint } from '../shared/hub';
 
 export { MAX_RATIO_PCT, MAX_SEED };
 

@@ -8,6 +8,7 @@ import { Mae, randomParams, reconstructImage, DEFAULT_LAYER_NORM_EPS, type MaeCo
 import { assertNever, type ModelInfo, type Rgba, type WorkerRequest, type WorkerResponse } from '../protocol/messages';
 import { deviceLost, selectBackend } from './backend';
 import { installFailed, loadFailed } from './errors';
+import { memoryBudget } from './memory';
 import { sourceFiles } from './sources';
 
 type ReconstructRequest = Extract<WorkerRequest, { type: 'reconstruct' }>;
@@ -121,7 +122,7 @@ async function handleLoad(req: LoadRequest): Promise<void> {
     post({ type: 'progress', id: req.id, loaded: 0, total: null, stage: 'parsing' });
     const parsed = req.source.kind === 'random'
       ? { config: { ...TINY_RANDOM_ARCH, ...req.source.arch } as MaeConfig, params: null, notes: ['random weights, for testing'] }
-      : loadCheckpoint(files);
+      : await loadCheckpoint(files, { memory: memoryBudget(), signal: ctrl.signal });
     pendingInstall = async () => {
       let next: Mae | null = null;
       try {

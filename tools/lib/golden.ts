@@ -3,7 +3,7 @@
 // same code runs in the browser (webgpu/webgl parity) with a fetch-based reader.
 import * as tf from '@tensorflow/tfjs-core';
 import { readNpy } from '../../src/checkpoints/npy';
-import { loadCheckpoint } from '../../src/checkpoints/load';
+import { loadCheckpoint, type CheckpointFile } from '../../src/checkpoints/load';
 import { chwToPatches, IMAGENET_MEAN, IMAGENET_STD, Mae, MAX_8BIT, NORM_PIX_EPS, planFromNoise, reconstructBatch, type MaeOptions } from '../../src/model';
 
 /** Absolute tolerance for float outputs against the reference (float32 port, cpu/wasm). */
@@ -145,12 +145,14 @@ async function must(read: CaseReader, rel: string): Promise<Uint8Array> {
   return b;
 }
 
+const blobOf = (bytes: Uint8Array): Blob => new Blob([bytes as BlobPart]);
+
 /** The checkpoint files of a case in one layout. */
-export async function caseCheckpointFiles(read: CaseReader, layout: Layout): Promise<{ name: string; bytes: Uint8Array }[]> {
-  if (layout === 'pth') return [{ name: 'checkpoint.pth', bytes: await must(read, 'checkpoint.pth') }];
-  const files = [{ name: 'model.safetensors', bytes: await must(read, 'hf/model.safetensors') }];
+export async function caseCheckpointFiles(read: CaseReader, layout: Layout): Promise<CheckpointFile[]> {
+  if (layout === 'pth') return [{ name: 'checkpoint.pth', blob: blobOf(await must(read, 'checkpoint.pth')) }];
+  const files = [{ name: 'model.safetensors', blob: blobOf(await must(read, 'hf/model.safetensors')) }];
   const cfg = await read('hf/config.json');
-  if (cfg) files.push({ name: 'config.json', bytes: cfg });
+  if (cfg) files.push({ name: 'config.json', blob: blobOf(cfg) });
   return files;
 }
 
@@ -160,7 +162,7 @@ export async function runGoldenCase(name: string, read: CaseReader, layout: Layo
   const cj = JSON.parse(new TextDecoder().decode(await must(read, 'case.json'))) as CaseJson;
   const npy = async (n: string) => readNpy(await must(read, `${n}.npy`));
   // A .pth carries no head count; the case states the architecture it was made with.
-  const ckpt = loadCheckpoint(await caseCheckpointFiles(read, layout), {
+  const ckpt = await loadCheckpoint(await caseCheckpointFiles(read, layout), {
     overrides: { numHeads: cj.num_heads, decoderNumHeads: cj.decoder_num_heads, normPixLoss: cj.norm_pix_loss },
   });
   const model = Mae.create(ckpt.config, ckpt.params, modelOptions);

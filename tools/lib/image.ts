@@ -6,6 +6,8 @@ import jpeg from 'jpeg-js';
 export const MAX_IMAGE_SIDE_PX = 16384;
 /** Largest accepted area in megapixels. */
 export const MAX_IMAGE_MEGAPIXELS = 100;
+/** Largest image file read, in bytes: a bigger file cannot be an image within the limits above. */
+export const MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024;
 /** jpeg-js memory cap for one decode, in MB. */
 const JPEG_MAX_MEMORY_MB = 1024;
 
@@ -31,21 +33,62 @@ function checkSize(width: number, height: number): void {
   }
 }
 
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
-const JPEG_MAGIC = [0xff, 0xd8, 0xff];
-const startsWith = (b: Uint8Array, m: number[]) => m.every((v, i) => b[i] === v);
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const JPEG_SOI = [0xff, 0xd8];
+const startsWith = (b: Uint8Array, m: readonly number[]) => b.length >= m.length && m.every((v, i) => b[i] === v);
 
-/** JPEG dimensions from its first SOF marker, without decoding. */
+/** Bytes of a PNG's chunk length and type fields, and of the IHDR fields read here (width, height). */
+const PNG_CHUNK_HEAD_BYTES = 8;
+const PNG_IHDR_SIZE_BYTES = 8;
+const PNG_IHDR = 'IHDR';
+
+/**
+ * PNG dimensions from its IHDR chunk. The PNG specification requires IHDR first, and decoders
+ * (pngjs, the browsers' libpng) refuse a file where it is not; so does this, with a message that says so.
+ */
+function pngSize(b: Uint8Array): { width: number; height: number } {
+  const at = PNG_SIGNATURE.length;
+  if (b.length < at + PNG_CHUNK_HEAD_BYTES + PNG_IHDR_SIZE_BYTES) throw new ImageError('the PNG file is truncated');
+  const type = String.fromCharCode(...b.subarray(at + 4, at + PNG_CHUNK_HEAD_BYTES));
+  if (type !== PNG_IHDR) {
+    const shown = /^[A-Za-z]{4}$/.test(type) ? type : 'not a chunk';
+    throw new ImageError(`the PNG file is corrupt: its first chunk is ${shown}, and a PNG must begin with IHDR`);
+  }
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const data = at + PNG_CHUNK_HEAD_BYTES;
+  return { width: view.getUint32(data), height: view.getUint32(data + 4) };
+}
+
+/** JPEG markers without a length field: TEM, RST0-RST7 (and SOI). */
+const JPEG_TEM = 0x01;
+const JPEG_RST0 = 0xd0;
+const JPEG_RST7 = 0xd7;
+const JPEG_SOI_MARKER = 0xd8;
+const JPEG_EOI = 0xd9;
+const JPEG_SOS = 0xda;
+const JPEG_FILL = 0xff;
+/** SOF0..SOF15 carry the frame size, except DHT (C4), JPG (C8) and DAC (CC). */
+const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+
+/** JPEG dimensions from its first SOF marker, without decoding; fill bytes (0xFF runs) before a marker are allowed, as decoders allow them. */
 function jpegSize(b: Uint8Array): { width: number; height: number } | null {
-  let i = 2;
-  while (i + 9 < b.length) {
-    if (b[i] !== 0xff) return null;
+  let i = JPEG_SOI.length;
+  while (i < b.length) {
+    if (b[i] !== JPEG_FILL) return null;
+    while (i + 1 < b.length && b[i + 1] === JPEG_FILL) i++; // fill bytes
     const marker = b[i + 1];
+    if (marker === undefined) return null;
+    if (marker === JPEG_TEM || marker === JPEG_SOI_MARKER || (marker >= JPEG_RST0 && marker <= JPEG_RST7)) {
+      i += 2;
+      continue;
+    }
+    if (marker === JPEG_EOI || marker === JPEG_SOS || i + 3 >= b.length) return null;
     const len = (b[i + 2] << 8) | b[i + 3];
-    // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+    if (isSof(marker)) {
+      if (i + 8 >= b.length) return null;
       return { height: (b[i + 5] << 8) | b[i + 6], width: (b[i + 7] << 8) | b[i + 8] };
     }
+    if (len < 2) return null;
     i += 2 + len;
   }
   return null;
@@ -53,10 +96,9 @@ function jpegSize(b: Uint8Array): { width: number; height: number } | null {
 
 /** Decodes a PNG or JPEG file's bytes; throws ImageError with a clear message otherwise. */
 export function decodeImage(bytes: Uint8Array): RgbaImage {
-  if (startsWith(bytes, PNG_MAGIC)) {
-    if (bytes.length < 24) throw new ImageError('the PNG file is truncated');
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    checkSize(view.getUint32(16), view.getUint32(20));
+  if (startsWith(bytes, PNG_SIGNATURE)) {
+    const size = pngSize(bytes);
+    checkSize(size.width, size.height);
     try {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
@@ -64,7 +106,7 @@ export function decodeImage(bytes: Uint8Array): RgbaImage {
       throw new ImageError(`the PNG file is corrupt (${(e as Error).message})`);
     }
   }
-  if (startsWith(bytes, JPEG_MAGIC)) {
+  if (startsWith(bytes, JPEG_SOI) && bytes[2] === JPEG_FILL) {
     const size = jpegSize(bytes);
     if (!size) throw new ImageError('the JPEG file is corrupt: no frame header found');
     checkSize(size.width, size.height);

@@ -9,6 +9,7 @@
 import type { CheckpointSource } from '../../protocol/messages';
 import { DEFAULT_SOURCE, FALLBACK_SOURCE } from '../../store/sessionSlice';
 import { formatRef } from '../../store/checkpointRef';
+import { DEFAULT_HF_ENDPOINT, hubFilePrefix as hubPrefix } from '../../shared/hub';
 
 /** Where a catalogue checkpoint comes from, which decides how the picker offers it. */
 export type CatalogueOrigin =
@@ -61,7 +62,7 @@ const hubEntry = (o: Omit<CatalogueEntry, 'id' | 'origin' | 'sourceUrl'> & { hub
   ...o,
   id: formatRef({ kind: 'hub', repo: o.hub.repo, revision: o.hub.revision }),
   origin: 'hub',
-  sourceUrl: `https://huggingface.co/${o.hub.repo}`,
+  sourceUrl: `${DEFAULT_HF_ENDPOINT}/${o.hub.repo}`,
 });
 
 const visEntry = (file: string, title: string, summary: string, parameters: number, sizeBytes: number, patchSize: number): CatalogueEntry => ({
@@ -128,7 +129,6 @@ export function sourceForEntry(e: CatalogueEntry, endpoint: string): CheckpointS
   }
 }
 
-/** Cache keys (file URLs) a hub entry's download would have at `endpoint`, as the worker writes them. */
-export function hubFilePrefix(repo: string, revision: string, endpoint: string): string {
-  return `${endpoint.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/`;
-}
+/** Cache keys (file URLs) a hub entry's download would have at `endpoint`: the shared hub layout. */
+export const hubFilePrefix = (repo: string, revision: string, endpoint: string): string =>
+  hubPrefix(endpoint, { repo, revision });

@@ -1,6 +1,7 @@
 // The hub downloads the worker keeps in Cache Storage (bucket HUB_CACHE, keyed by file URL):
 // listed, sized and deleted from the page. Written against a small interface so tests can fake it.
 import { HUB_CACHE } from '../../protocol/messages';
+import { isHubWeightFile, parseHubFileUrl } from '../../shared/hub';
 
 interface HeadersLike { get(name: string): string | null }
 export interface CacheLike {
@@ -25,19 +26,11 @@ export interface CachedFile {
   size: number | null;
 }
 
-const RESOLVE_RE = /^(.*)\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/;
-
-/** What a cache key names: `{endpoint}/{org}/{name}/resolve/{revision}/{file}`. */
+/** What a cache key names: `{endpoint}/{org}/{name}/resolve/{revision}/{file}` (the shared hub layout). */
 export function describeCacheUrl(url: string): Omit<CachedFile, 'size'> {
-  const m = RESOLVE_RE.exec(url);
-  if (!m) return { url, endpoint: null, repo: null, revision: null, file: url.slice(url.lastIndexOf('/') + 1) || url };
-  let revision = m[3];
-  try {
-    revision = decodeURIComponent(revision);
-  } catch {
-    // keep it as written
-  }
-  return { url, endpoint: m[1], repo: m[2], revision, file: m[4] };
+  const hub = parseHubFileUrl(url);
+  if (!hub) return { url, endpoint: null, repo: null, revision: null, file: url.slice(url.lastIndexOf('/') + 1) || url };
+  return { url, endpoint: hub.endpoint, repo: hub.repo, revision: hub.revision, file: hub.file };
 }
 
 /** The browser's Cache Storage, if the page has one (not on plain http, nor in some private modes). */
@@ -74,13 +67,10 @@ export function filesOf(files: readonly CachedFile[], prefix: string): CachedFil
   return files.filter((f) => f.url.startsWith(prefix));
 }
 
-/** The weight files the worker fetches from a hub repository, in its order. */
-export const WEIGHT_FILES: readonly string[] = ['model.safetensors', 'pytorch_model.bin'];
-
 /** A repository's cached files under `prefix`, if its weights are among them (a config.json alone does not count). */
 export function cachedWeightsOf(files: readonly CachedFile[], prefix: string): CachedFile[] {
   const mine = filesOf(files, prefix);
-  return mine.some((f) => WEIGHT_FILES.includes(f.file)) ? mine : [];
+  return mine.some((f) => isHubWeightFile(f.file)) ? mine : [];
 }
 
 /** Whether this browser holds a repository's weights under `prefix`; false without Cache Storage. */

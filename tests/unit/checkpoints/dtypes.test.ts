@@ -6,8 +6,8 @@ import {
   numberToBfloat16Bits, numberToFloat16Bits, toFloat32,
 } from '../../../src/checkpoints/dtypes';
 import { readTorchCheckpoint } from '../../../src/checkpoints/torch';
-import { CheckpointError } from '../../../src/checkpoints/types';
-import { FIXTURES, readBytes, readExpected, sameBits } from './helpers';
+import { LoadError } from '../../../src/shared/errors';
+import { FIXTURES, readAll, readBytes, readExpected, sameBits, sourceOf } from './helpers';
 
 /** Well-known half-precision bit patterns and their values. */
 const F16_KNOWN: [number, number][] = [
@@ -108,11 +108,12 @@ describe('toFloat32', () => {
   });
 
   it('rejects a byte length that does not match the shape', () => {
-    expect(() => toFloat32({ dtype: 'float16', shape: [3], bytes: new Uint8Array(4) })).toThrow(CheckpointError);
+    expect(() => toFloat32({ dtype: 'float16', shape: [3], bytes: new Uint8Array(4) })).toThrow(LoadError);
   });
 
-  it('decodes float16/bfloat16 storages saved by PyTorch exactly', () => {
-    const ckpt = readTorchCheckpoint(readBytes(path.join(FIXTURES, 'dtypes.pth')));
+  it('decodes float16/bfloat16 storages saved by PyTorch exactly', async () => {
+    const read = await readTorchCheckpoint(sourceOf(readBytes(path.join(FIXTURES, 'dtypes.pth'))));
+    const ckpt = { tensors: await readAll(read.tensors) };
     const expected = readExpected('dtypes.expected.json');
     expect([...ckpt.tensors.keys()]).toEqual(['f32', 'f16', 'bf16']);
     expect(ckpt.tensors.get('f16')?.dtype).toBe('float16');

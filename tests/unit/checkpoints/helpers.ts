@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import type { CheckpointFile } from '../../../src/checkpoints/load';
-import { CheckpointError } from '../../../src/checkpoints/types';
+import { bytesSource, type ByteSource } from '../../../src/checkpoints/source';
+import type { StoredTensor, TensorEntry } from '../../../src/checkpoints/types';
+import { LoadError } from '../../../src/shared/errors';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
 export const GOLDEN = path.join(ROOT, 'tests', 'fixtures', 'golden', 'tiny-p16');
@@ -14,9 +16,29 @@ export function readBytes(file: string): Uint8Array {
   return new Uint8Array(readFileSync(file));
 }
 
-/** A checkpoint file for loadCheckpoint. */
+/** A checkpoint file for loadCheckpoint from bytes in memory. */
+export function fileFrom(name: string, bytes: Uint8Array): CheckpointFile {
+  return { name, blob: new Blob([bytes as BlobPart]) };
+}
+
+/** A checkpoint file for loadCheckpoint from disk. */
 export function fileOf(file: string, name = path.basename(file)): CheckpointFile {
-  return { name, bytes: readBytes(file) };
+  return fileFrom(name, readBytes(file));
+}
+
+/** The bytes of a checkpoint file (to edit or cut). */
+export async function bytesOfFile(f: CheckpointFile): Promise<Uint8Array> {
+  return new Uint8Array(await f.blob.arrayBuffer());
+}
+
+/** A ByteSource over bytes, for the readers. */
+export const sourceOf = (bytes: Uint8Array, name = 'test'): ByteSource => bytesSource(name, bytes);
+
+/** Reads every tensor of a reader's result into memory. */
+export async function readAll(tensors: Map<string, TensorEntry>): Promise<Map<string, StoredTensor>> {
+  const out = new Map<string, StoredTensor>();
+  for (const [name, t] of tensors) out.set(name, { dtype: t.dtype, shape: t.shape, bytes: await t.read() });
+  return out;
 }
 
 /** The golden case's reference .pth. */
@@ -65,12 +87,19 @@ export function bytesOf(...parts: (number | string | Uint8Array)[]): Uint8Array 
   return out;
 }
 
-/** Runs `f` and reports false when it threw something other than a CheckpointError. */
-export function onlyCheckpointErrors(f: () => unknown): boolean {
+/** Runs `f` and reports false when it threw (or rejected with) something other than a LoadError. */
+export async function onlyLoadErrors(f: () => unknown): Promise<boolean> {
   try {
-    f();
+    await f();
     return true;
   } catch (e) {
-    return e instanceof CheckpointError;
+    return e instanceof LoadError;
   }
+}
+
+/** The LoadError `p` rejects with (fails the test when it resolves or rejects with anything else). */
+export async function loadErrorOf(p: Promise<unknown>): Promise<LoadError> {
+  const e = await p.then(() => null, (err: unknown) => err);
+  if (!(e instanceof LoadError)) throw new Error(`expected a LoadError, got ${e === null ? 'success' : String(e)}`);
+  return e;
 }

@@ -5,31 +5,28 @@ import { inferConfig } from '../../../src/checkpoints/infer';
 import { detectFormat, loadCheckpoint, type CheckpointFile } from '../../../src/checkpoints/load';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '../../../src/checkpoints/safetensors';
 import { readTorchCheckpoint } from '../../../src/checkpoints/torch';
-import { CheckpointError, type MaeParams } from '../../../src/checkpoints/types';
+import type { HostParams } from '../../../src/model/weights';
 import {
-  FIXTURES, bytesOf, fileOf, goldenConfig, goldenHf, goldenPth, readExpected, sameBits,
+  FIXTURES, bytesOf, bytesOfFile, fileFrom, fileOf, goldenConfig, goldenHf, goldenPth, loadErrorOf, readAll, readExpected,
+  sameBits, sourceOf,
 } from './helpers';
-
-const GOLDEN_ARCH = {
-  imgSize: 224, patchSize: 16, inChans: 3, embedDim: 64, depth: 2, numHeads: 4,
-  decoderEmbedDim: 32, decoderDepth: 2, decoderNumHeads: 4, mlpRatio: 4, layerNormEps: 1e-6, normPixLoss: false,
-};
+import { GOLDEN_ARCH } from '../../helpers/hostile';
 
 /** The golden reference state dict re-saved as safetensors, optionally edited first. */
-function pthAsSafetensors(edit?: (m: Map<string, TensorToWrite>) => void, name = 'edited.safetensors'): CheckpointFile {
-  const m = new Map<string, TensorToWrite>(readTorchCheckpoint(goldenPth().bytes).tensors);
+async function pthAsSafetensors(edit?: (m: Map<string, TensorToWrite>) => void, name = 'edited.safetensors'): Promise<CheckpointFile> {
+  const m = new Map<string, TensorToWrite>(await readAll((await readTorchCheckpoint(sourceOf(await bytesOfFile(goldenPth())))).tensors));
   edit?.(m);
-  return { name, bytes: writeSafetensors(m) };
+  return fileFrom(name, writeSafetensors(m));
 }
 
 /** The golden HF safetensors, optionally edited first. */
-function hfEdited(edit: (m: Map<string, TensorToWrite>) => void): CheckpointFile {
-  const m = new Map<string, TensorToWrite>(readSafetensors(goldenHf().bytes).tensors);
+async function hfEdited(edit: (m: Map<string, TensorToWrite>) => void): Promise<CheckpointFile> {
+  const m = new Map<string, TensorToWrite>(await readAll((await readSafetensors(sourceOf(await bytesOfFile(goldenHf())))).tensors));
   edit(m);
-  return { name: 'model.safetensors', bytes: writeSafetensors(m) };
+  return fileFrom('model.safetensors', writeSafetensors(m));
 }
 
-function expectSameParams(a: MaeParams, b: MaeParams): void {
+function expectSameParams(a: HostParams, b: HostParams): void {
   expect([...a.keys()]).toEqual([...b.keys()]);
   for (const [k, t] of a) {
     const u = b.get(k)!;
@@ -38,19 +35,11 @@ function expectSameParams(a: MaeParams, b: MaeParams): void {
   }
 }
 
-function errorOf(f: () => unknown): CheckpointError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CheckpointError);
-    return e as CheckpointError;
-  }
-  throw new Error('expected a CheckpointError');
-}
+const errorOf = loadErrorOf;
 
-describe('loadCheckpoint: golden tiny-p16', () => {
-  const pth = loadCheckpoint([goldenPth()]);
-  const hf = loadCheckpoint([goldenHf(), goldenConfig()]);
+describe('loadCheckpoint: golden tiny-p16', async () => {
+  const pth = await loadCheckpoint([goldenPth()]);
+  const hf = await loadCheckpoint([goldenHf(), goldenConfig()]);
 
   it('gives identical parameters from the .pth and the Hugging Face safetensors', () => {
     expect(pth.layout).toBe('pth');
@@ -61,8 +50,8 @@ describe('loadCheckpoint: golden tiny-p16', () => {
     expect(hf.params.get('decoder_blocks.1.attn.qkv.bias')?.shape).toEqual([96]);
   });
 
-  it('concatenates q, k, v in that order', () => {
-    const raw = readSafetensors(goldenHf().bytes).tensors;
+  it('concatenates q, k, v in that order', async () => {
+    const raw = await readAll((await readSafetensors(sourceOf(await bytesOfFile(goldenHf())))).tensors);
     const qkv = hf.params.get('blocks.1.attn.qkv.weight')!.data;
     const size = 64 * 64;
     ['query', 'key', 'value'].forEach((part, i) => {
@@ -76,25 +65,25 @@ describe('loadCheckpoint: golden tiny-p16', () => {
     expect(hf.notes).toEqual([]);
   });
 
-  it('infers the architecture from shapes alone, noting the assumed heads', () => {
+  it('infers the architecture from shapes alone, noting the assumed heads', async () => {
     expect(pth.config).toMatchObject({ ...GOLDEN_ARCH, numHeads: 1, decoderNumHeads: 1 });
     expect(pth.notes).toContain('num_heads not in the checkpoint: assumed 1 (head size 64); '
       + 'add a config.json if this is wrong');
     expect(pth.notes.some((n) => n.startsWith('decoder_num_heads not in the checkpoint: assumed 1'))).toBe(true);
     expect(pth.notes.some((n) => n.startsWith('norm_pix_loss not in the checkpoint: assumed false'))).toBe(true);
-    const hfNoConfig = loadCheckpoint([goldenHf()]);
+    const hfNoConfig = await loadCheckpoint([goldenHf()]);
     expect(hfNoConfig.config).toEqual(pth.config);
     expect(hfNoConfig.notes.some((n) => n.startsWith('layer_norm_eps not in the checkpoint'))).toBe(true);
   });
 
-  it('lets the caller override what it knows', () => {
-    const c = loadCheckpoint([goldenPth()], { overrides: { numHeads: 4, decoderNumHeads: 4, normPixLoss: false } });
+  it('lets the caller override what it knows', async () => {
+    const c = await loadCheckpoint([goldenPth()], { overrides: { numHeads: 4, decoderNumHeads: 4, normPixLoss: false } });
     expect(c.config).toEqual(GOLDEN_ARCH);
     expect(c.notes).toEqual([]);
   });
 
-  it('uses a config.json next to a .pth too, whatever folder the names carry', () => {
-    const c = loadCheckpoint([goldenPth(), { ...goldenConfig(), name: 'some/dir/config.json' }]);
+  it('uses a config.json next to a .pth too, whatever folder the names carry', async () => {
+    const c = await loadCheckpoint([goldenPth(), { ...goldenConfig(), name: 'some/dir/config.json' }]);
     expect(c.config).toEqual(GOLDEN_ARCH);
   });
 });
@@ -138,48 +127,48 @@ describe('inferConfig', () => {
 describe('loadCheckpoint: other layouts and dtypes', () => {
   const expected = readExpected('tiny-mae.expected.json');
 
-  it('reads a training checkpoint and takes norm_pix_loss and image size from its args', () => {
-    const c = loadCheckpoint([fileOf(path.join(FIXTURES, 'archive-train-state.pth'))]);
+  it('reads a training checkpoint and takes norm_pix_loss and image size from its args', async () => {
+    const c = await loadCheckpoint([fileOf(path.join(FIXTURES, 'archive-train-state.pth'))]);
     expect(c.config).toMatchObject({ imgSize: 8, patchSize: 4, embedDim: 16, depth: 1, decoderEmbedDim: 8, normPixLoss: true });
     expect(c.notes.some((n) => n.startsWith('norm_pix_loss'))).toBe(false);
     for (const [k, want] of expected) expect(sameBits(c.params.get(k)!.data, want.data), k).toBe(true);
   });
 
-  it('reads a float16 Hugging Face pytorch_model.bin to the same parameters', () => {
-    const c = loadCheckpoint([fileOf(path.join(FIXTURES, 'pytorch_model.bin'))]);
+  it('reads a float16 Hugging Face pytorch_model.bin to the same parameters', async () => {
+    const c = await loadCheckpoint([fileOf(path.join(FIXTURES, 'pytorch_model.bin'))]);
     expect(c.layout).toBe('hf');
     expect([...c.params.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [k, want] of expected) expect(sameBits(c.params.get(k)!.data, want.data), k).toBe(true);
   });
 
-  it('reads bfloat16 and float16 safetensors', () => {
-    const tiny = loadCheckpoint([fileOf(path.join(FIXTURES, 'archive-train-state.pth'))]);
+  it('reads bfloat16 and float16 safetensors', async () => {
+    const tiny = await loadCheckpoint([fileOf(path.join(FIXTURES, 'archive-train-state.pth'))]);
     for (const [dtype, enc] of [['bfloat16', float32ToBfloat16Bytes], ['float16', float32ToFloat16Bytes]] as const) {
       const file = writeSafetensors(new Map([...tiny.params].map(([k, t]) =>
         [k, { dtype, shape: t.shape, bytes: enc(t.data) }])));
-      const c = loadCheckpoint([{ name: `tiny-${dtype}.safetensors`, bytes: file }]);
+      const c = await loadCheckpoint([fileFrom(`tiny-${dtype}.safetensors`, file)]);
       expectSameParams(c.params, tiny.params);
     }
   });
 
-  it('merges safetensors shards and strips a DistributedDataParallel prefix', () => {
-    const { params } = loadCheckpoint([goldenPth()]);
+  it('merges safetensors shards and strips a DistributedDataParallel prefix', async () => {
+    const { params } = await loadCheckpoint([goldenPth()]);
     const names = [...params.keys()];
     const shard = (part: string[]) => writeSafetensors(new Map(part.map((k) => {
       const t = params.get(k)!;
       return [`module.${k}`, { dtype: 'float32', shape: t.shape, bytes: float32ToBytes(t.data) }];
     })));
-    const c = loadCheckpoint([
-      { name: 'model-00001-of-00002.safetensors', bytes: shard(names.slice(0, 30)) },
-      { name: 'model-00002-of-00002.safetensors', bytes: shard(names.slice(30)) },
-      { name: 'model.safetensors.index.json', bytes: new TextEncoder().encode('{}') },
+    const c = await loadCheckpoint([
+      fileFrom('model-00001-of-00002.safetensors', shard(names.slice(0, 30))),
+      fileFrom('model-00002-of-00002.safetensors', shard(names.slice(30))),
+      fileFrom('model.safetensors.index.json', new TextEncoder().encode('{}')),
     ]);
     expectSameParams(c.params, params);
     expect(c.notes).toContain('ignored model.safetensors.index.json');
   });
 
-  it('lets position embeddings be absent (fixed sin-cos) and says so', () => {
-    const c = loadCheckpoint([hfEdited((m) => {
+  it('lets position embeddings be absent (fixed sin-cos) and says so', async () => {
+    const c = await loadCheckpoint([await hfEdited((m) => {
       m.delete('vit.embeddings.position_embeddings');
       m.delete('decoder.decoder_pos_embed');
     }), goldenConfig()]);
@@ -190,8 +179,8 @@ describe('loadCheckpoint: other layouts and dtypes', () => {
     expect(c.config.imgSize).toBe(224);
   });
 
-  it('ignores harmless buffers of other dtypes', () => {
-    const c = loadCheckpoint([hfEdited((m) => {
+  it('ignores harmless buffers of other dtypes', async () => {
+    const c = await loadCheckpoint([await hfEdited((m) => {
       m.set('vit.embeddings.position_ids', { dtype: 'I64', shape: [1, 197], bytes: new Uint8Array(197 * 8) });
     }), goldenConfig()]);
     expect(c.params.size).toBe(62);
@@ -199,99 +188,99 @@ describe('loadCheckpoint: other layouts and dtypes', () => {
 });
 
 describe('loadCheckpoint: errors', () => {
-  it('refuses an encoder-only checkpoint', () => {
+  it('refuses an encoder-only checkpoint', async () => {
     const msg = 'this checkpoint has no decoder, so it cannot reconstruct '
       + '(it is an encoder-only checkpoint, e.g. mae_pretrain_vit_*.pth)';
-    const encoderOnly = pthAsSafetensors((m) => {
+    const encoderOnly = await pthAsSafetensors((m) => {
       for (const k of [...m.keys()]) if (k.startsWith('decoder') || k === 'mask_token') m.delete(k);
     });
-    expect(() => loadCheckpoint([encoderOnly])).toThrow(msg);
-    const hfEncoder = hfEdited((m) => {
+    await expect(loadCheckpoint([encoderOnly])).rejects.toThrow(msg);
+    const hfEncoder = await hfEdited((m) => {
       for (const k of [...m.keys()]) if (k.startsWith('decoder.')) m.delete(k);
     });
-    expect(() => loadCheckpoint([hfEncoder, goldenConfig()])).toThrow(msg);
-    expect(errorOf(() => loadCheckpoint([encoderOnly])).code).toBe('encoder-only');
+    await expect(loadCheckpoint([hfEncoder, goldenConfig()])).rejects.toThrow(msg);
+    expect((await errorOf(loadCheckpoint([encoderOnly]))).code).toBe('encoder-only');
   });
 
-  it('names a shape mismatch', () => {
-    const file = pthAsSafetensors((m) => {
+  it('names a shape mismatch', async () => {
+    const file = await pthAsSafetensors((m) => {
       m.set('blocks.0.attn.qkv.weight', { dtype: 'float32', shape: [192, 32], bytes: new Uint8Array(192 * 32 * 4) });
     });
-    expect(() => loadCheckpoint([file])).toThrow('blocks.0.attn.qkv.weight: expected [192,64], found [192,32]');
-    const hf = hfEdited((m) => {
+    await expect(loadCheckpoint([file])).rejects.toThrow('blocks.0.attn.qkv.weight: expected [192,64], found [192,32]');
+    const hf = await hfEdited((m) => {
       m.set('vit.encoder.layer.1.output.dense.bias', { dtype: 'float32', shape: [65], bytes: new Uint8Array(65 * 4) });
     });
-    expect(() => loadCheckpoint([hf, goldenConfig()]))
+    await expect(loadCheckpoint([hf, goldenConfig()])).rejects
       .toThrow('blocks.1.mlp.fc2.bias (from vit.encoder.layer.1.output.dense.bias): expected [64], found [65]');
   });
 
-  it('lists missing tensors', () => {
-    const file = pthAsSafetensors((m) => {
+  it('lists missing tensors', async () => {
+    const file = await pthAsSafetensors((m) => {
       m.delete('norm.weight');
       m.delete('blocks.1.mlp.fc2.bias');
     });
-    expect(() => loadCheckpoint([file])).toThrow(
+    await expect(loadCheckpoint([file])).rejects.toThrow(
       'the checkpoint is missing 2 tensor(s) the model needs: blocks.1.mlp.fc2.bias, norm.weight');
-    expect(errorOf(() => loadCheckpoint([file])).code).toBe('not-a-checkpoint');
-    const hf = hfEdited((m) => m.delete('vit.encoder.layer.0.attention.attention.key.bias'));
-    expect(errorOf(() => loadCheckpoint([hf, goldenConfig()])).message).toMatch(
+    expect((await errorOf(loadCheckpoint([file]))).code).toBe('not-a-checkpoint');
+    const hf = await hfEdited((m) => m.delete('vit.encoder.layer.0.attention.attention.key.bias'));
+    expect((await errorOf(loadCheckpoint([hf, goldenConfig()]))).message).toMatch(
       /missing 1 tensor\(s\).*blocks\.0\.attn\.qkv\.bias \(found only .*query\.bias, .*value\.bias\)/);
   });
 
-  it('lists unexpected tensors', () => {
-    const file = pthAsSafetensors((m) => {
+  it('lists unexpected tensors', async () => {
+    const file = await pthAsSafetensors((m) => {
       m.set('head.weight', { dtype: 'float32', shape: [2], bytes: new Uint8Array(8) });
     });
-    expect(() => loadCheckpoint([file])).toThrow('the checkpoint has 1 tensor(s) this MAE does not use: head.weight');
-    const hf = hfEdited((m) => m.set('classifier.weight', { dtype: 'float32', shape: [1], bytes: new Uint8Array(4) }));
-    expect(() => loadCheckpoint([hf, goldenConfig()])).toThrow(/does not use: classifier\.weight/);
+    await expect(loadCheckpoint([file])).rejects.toThrow('the checkpoint has 1 tensor(s) this MAE does not use: head.weight');
+    const hf = await hfEdited((m) => m.set('classifier.weight', { dtype: 'float32', shape: [1], bytes: new Uint8Array(4) }));
+    await expect(loadCheckpoint([hf, goldenConfig()])).rejects.toThrow(/does not use: classifier\.weight/);
   });
 
-  it('names an unsupported dtype the model would need', () => {
-    const file = pthAsSafetensors((m) => {
+  it('names an unsupported dtype the model would need', async () => {
+    const file = await pthAsSafetensors((m) => {
       m.set('norm.bias', { dtype: 'I64', shape: [64], bytes: new Uint8Array(64 * 8) });
     });
-    expect(() => loadCheckpoint([file])).toThrow('unsupported dtype I64 for tensor norm.bias');
-    expect(() => loadCheckpoint([fileOf(path.join(FIXTURES, 'int64.pth'))])).toThrow('unsupported dtype int64 for tensor ids');
-    expect(errorOf(() => loadCheckpoint([file])).code).toBe('unsupported');
-    expect(errorOf(() => loadCheckpoint([fileOf(path.join(FIXTURES, 'int64.pth'))])).code).toBe('unsupported');
+    await expect(loadCheckpoint([file])).rejects.toThrow('unsupported dtype I64 for tensor norm.bias');
+    await expect(loadCheckpoint([fileOf(path.join(FIXTURES, 'int64.pth'))])).rejects.toThrow('unsupported dtype int64 for tensor ids');
+    expect((await errorOf(loadCheckpoint([file]))).code).toBe('unsupported');
+    expect((await errorOf(loadCheckpoint([fileOf(path.join(FIXTURES, 'int64.pth'))]))).code).toBe('unsupported');
   });
 
-  it('refuses files that are not checkpoints', () => {
+  it('refuses files that are not checkpoints', async () => {
     const msg = 'not a checkpoint: expected a .safetensors or PyTorch .pth/.bin file';
-    expect(() => loadCheckpoint([{ name: 'cat.png', bytes: bytesOf(0x89, 'PNG\r\n\x1a\n', new Uint8Array(32)) }])).toThrow(msg);
-    expect(() => loadCheckpoint([{ name: 'empty.pth', bytes: new Uint8Array(0) }])).toThrow(msg);
-    expect(() => loadCheckpoint([goldenConfig()])).toThrow(msg);
-    expect(() => loadCheckpoint([])).toThrow(msg);
-    expect(() => loadCheckpoint([{ name: 'old.pth', bytes: bytesOf(0x80, 2, 0x8a, 10) }])).toThrow(/legacy \(pre-1\.6\)/);
-    expect(errorOf(() => loadCheckpoint([{ name: 'cat.png', bytes: bytesOf(0x89, 'PNG\r\n\x1a\n', new Uint8Array(32)) }])).code).toBe('not-a-checkpoint');
-    expect(errorOf(() => loadCheckpoint([])).code).toBe('not-a-checkpoint');
-    expect(errorOf(() => loadCheckpoint([{ name: 'old.pth', bytes: bytesOf(0x80, 2, 0x8a, 10) }])).code).toBe('unsupported');
-    expect(detectFormat(goldenPth().bytes)).toBe('torch');
-    expect(detectFormat(goldenHf().bytes)).toBe('safetensors');
+    await expect(loadCheckpoint([fileFrom('cat.png', bytesOf(0x89, 'PNG\r\n\x1a\n', new Uint8Array(32)))])).rejects.toThrow(msg);
+    await expect(loadCheckpoint([fileFrom('empty.pth', new Uint8Array(0))])).rejects.toThrow(msg);
+    await expect(loadCheckpoint([goldenConfig()])).rejects.toThrow(msg);
+    await expect(loadCheckpoint([])).rejects.toThrow(msg);
+    await expect(loadCheckpoint([fileFrom('old.pth', bytesOf(0x80, 2, 0x8a, 10))])).rejects.toThrow(/legacy \(pre-1\.6\)/);
+    expect((await errorOf(loadCheckpoint([fileFrom('cat.png', bytesOf(0x89, 'PNG\r\n\x1a\n', new Uint8Array(32)))]))).code).toBe('not-a-checkpoint');
+    expect((await errorOf(loadCheckpoint([]))).code).toBe('not-a-checkpoint');
+    expect((await errorOf(loadCheckpoint([fileFrom('old.pth', bytesOf(0x80, 2, 0x8a, 10))]))).code).toBe('unsupported');
+    expect(detectFormat(await bytesOfFile(goldenPth()))).toBe('torch');
+    expect(detectFormat(await bytesOfFile(goldenHf()))).toBe('safetensors');
   });
 
-  it('explains a truncated .pth or safetensors', () => {
-    const pth = goldenPth();
-    expect(() => loadCheckpoint([{ name: 'cut.pth', bytes: pth.bytes.subarray(0, 100_000) }]))
+  it('explains a truncated .pth or safetensors', async () => {
+    const pth = { bytes: await bytesOfFile(goldenPth()) };
+    await expect(loadCheckpoint([fileFrom('cut.pth', pth.bytes.subarray(0, 100_000))])).rejects
       .toThrow(/truncated or damaged/);
-    const st = goldenHf();
-    expect(() => loadCheckpoint([{ name: 'cut.safetensors', bytes: st.bytes.subarray(0, 100_000) }, goldenConfig()]))
+    const st = { bytes: await bytesOfFile(goldenHf()) };
+    await expect(loadCheckpoint([fileFrom('cut.safetensors', st.bytes.subarray(0, 100_000)), goldenConfig()])).rejects
       .toThrow(`truncated: the header says ${st.bytes.length} bytes, file has 100000`);
-    expect(errorOf(() => loadCheckpoint([{ name: 'cut.pth', bytes: pth.bytes.subarray(0, 100_000) }])).code).toBe('truncated');
-    expect(errorOf(() => loadCheckpoint([{ name: 'cut.safetensors', bytes: st.bytes.subarray(0, 100_000) }, goldenConfig()])).code)
+    expect((await errorOf(loadCheckpoint([fileFrom('cut.pth', pth.bytes.subarray(0, 100_000))]))).code).toBe('truncated');
+    expect((await errorOf(loadCheckpoint([fileFrom('cut.safetensors', st.bytes.subarray(0, 100_000)), goldenConfig()]))).code)
       .toBe('truncated');
   });
 
-  it('refuses a malicious pickle through the loader as well', () => {
-    expect(() => loadCheckpoint([fileOf(path.join(FIXTURES, 'evil.pth'))])).toThrow(/refusing to load.*os\.system/);
-    expect(errorOf(() => loadCheckpoint([fileOf(path.join(FIXTURES, 'evil.pth'))])).code).toBe('other');
+  it('refuses a malicious pickle through the loader as well', async () => {
+    await expect(loadCheckpoint([fileOf(path.join(FIXTURES, 'evil.pth'))])).rejects.toThrow(/refusing to load.*os\.system/);
+    expect((await errorOf(loadCheckpoint([fileOf(path.join(FIXTURES, 'evil.pth'))]))).code).toBe('other');
   });
 
-  it('refuses a bad config.json', () => {
-    expect(() => loadCheckpoint([goldenHf(), { name: 'config.json', bytes: bytesOf('{nope') }]))
+  it('refuses a bad config.json', async () => {
+    await expect(loadCheckpoint([goldenHf(), fileFrom('config.json', bytesOf('{nope'))])).rejects
       .toThrow('config.json is not valid JSON');
-    expect(() => loadCheckpoint([goldenHf(), { name: 'config.json', bytes: bytesOf('{"hidden_size": 48}') }]))
+    await expect(loadCheckpoint([goldenHf(), fileFrom('config.json', bytesOf('{"hidden_size": 48}'))])).rejects
       .toThrow(/expected \[48,3,16,16\], found \[64,3,16,16\]/);
   });
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy } from '../../../src/checkpoints/npy';
-import { CheckpointError } from '../../../src/checkpoints/types';
+import { LoadError } from '../../../src/shared/errors';
 import { GOLDEN, bytesOf, readBytes } from './helpers';
 
 /** A .npy file with the given header dict text and data bytes. */
@@ -52,7 +52,7 @@ describe('readNpy', () => {
     const data = new Uint8Array(8);
     expect(() => readNpy(npy(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", data))).toThrow(/fortran/);
     expect(() => readNpy(npy(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", data))).toThrow(/>f4/);
-    expect(() => readNpy(new Uint8Array(20))).toThrow(CheckpointError);
+    expect(() => readNpy(new Uint8Array(20))).toThrow(LoadError);
     const ok = npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", data);
     expect(() => readNpy(ok.subarray(0, ok.length - 1))).toThrow(/truncated/);
   });

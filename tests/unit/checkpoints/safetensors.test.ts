@@ -1,10 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readSafetensors, writeSafetensors, type TensorToWrite } from '../../../src/checkpoints/safetensors';
-import { CheckpointError, type StoredDType } from '../../../src/checkpoints/types';
-import { goldenHf, onlyCheckpointErrors } from './helpers';
+import { readSafetensors as readLazily, writeSafetensors, type TensorToWrite } from '../../../src/checkpoints/safetensors';
+import type { StoredDType } from '../../../src/checkpoints/types';
+import { LoadError } from '../../../src/shared/errors';
+import { bytesOfFile, goldenHf, onlyLoadErrors, readAll, sourceOf } from './helpers';
 
 const ITEM: Record<StoredDType, number> = { float32: 4, float16: 2, bfloat16: 2 };
+
+/** Reads a safetensors file from bytes, tensors and all. */
+async function readSafetensors(bytes: Uint8Array) {
+  const file = await readLazily(sourceOf(bytes));
+  return { ...file, tensors: await readAll(file.tensors) };
+}
 
 /** A random map of tensors with consistent shapes and byte lengths. */
 const tensorsArb = fc.uniqueArray(
@@ -40,18 +47,18 @@ function withHeader(header: unknown, dataBytes: number, rawJson?: string): Uint8
 
 
 describe('safetensors', () => {
-  it('reads the golden Hugging Face file', () => {
-    const { tensors, metadata } = readSafetensors(goldenHf().bytes);
+  it('reads the golden Hugging Face file', async () => {
+    const { tensors, metadata } = await readSafetensors(await bytesOfFile(goldenHf()));
     expect(metadata).toEqual({ format: 'pt' });
     expect(tensors.size).toBe(78);
     expect(tensors.get('vit.embeddings.position_embeddings')?.shape).toEqual([1, 197, 64]);
     expect(tensors.get('decoder.decoder_pred.weight')).toMatchObject({ dtype: 'float32', shape: [768, 32] });
   });
 
-  it('round-trips write -> read (property)', () => {
-    fc.assert(fc.property(tensorsArb, fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }), (tensors, meta) => {
+  it('round-trips write -> read (property)', async () => {
+    await fc.assert(fc.asyncProperty(tensorsArb, fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }), async (tensors, meta) => {
       const file = writeSafetensors(tensors, meta);
-      const back = readSafetensors(file);
+      const back = await readSafetensors(file);
       expect([...back.tensors.keys()].sort()).toEqual([...tensors.keys()].sort());
       for (const [name, t] of tensors) {
         const r = back.tensors.get(name)!;
@@ -63,68 +70,68 @@ describe('safetensors', () => {
     }), { numRuns: 200 });
   });
 
-  it('pads the header so tensor data starts 8-byte aligned', () => {
+  it('pads the header so tensor data starts 8-byte aligned', async () => {
     const file = sample();
     const headerLen = new DataView(file.buffer).getUint32(0, true);
     expect(headerLen % 8).toBe(0);
   });
 
-  it('rejects every truncation with a CheckpointError (property)', () => {
+  it('rejects every truncation with a LoadError (property)', async () => {
     const file = sample();
-    fc.assert(fc.property(fc.integer({ min: 0, max: file.length - 1 }), (len) => {
-      expect(() => readSafetensors(file.subarray(0, len))).toThrow(CheckpointError);
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: file.length - 1 }), async (len) => {
+      await expect(readSafetensors(file.subarray(0, len))).rejects.toThrow(LoadError);
     }), { numRuns: 300 });
   });
 
-  it('never throws anything but CheckpointError on corrupted bytes (property)', () => {
+  it('never throws anything but LoadError on corrupted bytes (property)', async () => {
     const file = sample();
-    fc.assert(fc.property(
+    await fc.assert(fc.asyncProperty(
       fc.array(fc.tuple(fc.integer({ min: 0, max: file.length - 1 }), fc.integer({ min: 0, max: 255 })),
         { minLength: 1, maxLength: 8 }),
-      (edits) => {
+      async (edits) => {
         const copy = file.slice();
         for (const [at, v] of edits) copy[at] = v;
-        expect(onlyCheckpointErrors(() => readSafetensors(copy))).toBe(true);
+        expect(await onlyLoadErrors(() => readSafetensors(copy))).toBe(true);
       }), { numRuns: 1000 });
   });
 
-  it('says how much a truncated file is missing', () => {
+  it('says how much a truncated file is missing', async () => {
     const file = sample();
-    expect(() => readSafetensors(file.subarray(0, file.length - 3)))
+    await expect(readSafetensors(file.subarray(0, file.length - 3))).rejects
       .toThrow(`truncated: the header says ${file.length} bytes, file has ${file.length - 3}`);
-    expect(() => readSafetensors(file.subarray(0, 20))).toThrow(/^truncated: the header says \d+ bytes, file has 20$/);
-    expect(() => readSafetensors(file.subarray(0, 5))).toThrow(/truncated/);
+    await expect(readSafetensors(file.subarray(0, 20))).rejects.toThrow(/^truncated: the header says \d+ bytes, file has 20$/);
+    await expect(readSafetensors(file.subarray(0, 5))).rejects.toThrow(/truncated/);
   });
 
-  it('names an unsupported dtype and its tensor', () => {
+  it('names an unsupported dtype and its tensor', async () => {
     const file = writeSafetensors(new Map([['position_ids', { dtype: 'I64', shape: [2], bytes: new Uint8Array(16) }]]));
-    expect(() => readSafetensors(file)).toThrow('unsupported dtype I64 for tensor position_ids');
+    await expect(readSafetensors(file)).rejects.toThrow('unsupported dtype I64 for tensor position_ids');
   });
 
-  it('validates the header', () => {
+  it('validates the header', async () => {
     const huge = new Uint8Array(16);
     new DataView(huge.buffer).setUint32(4, 1, true); // 2^32-byte header
-    expect(() => readSafetensors(huge)).toThrow(/header claims/);
-    expect(() => readSafetensors(withHeader(null, 0, '{"a": '))).toThrow(/not valid JSON/);
-    expect(() => readSafetensors(withHeader(null, 0, '[1,2]'))).toThrow(/not a JSON object/);
+    await expect(readSafetensors(huge)).rejects.toThrow(/header claims/);
+    await expect(readSafetensors(withHeader(null, 0, '{"a": '))).rejects.toThrow(/not valid JSON/);
+    await expect(readSafetensors(withHeader(null, 0, '[1,2]'))).rejects.toThrow(/not a JSON object/);
     const badUtf8 = withHeader(null, 0, '{"x":1}');
     badUtf8[10] = 0xff;
-    expect(() => readSafetensors(badUtf8)).toThrow(/UTF-8/);
-    expect(() => readSafetensors(withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, 4)))
+    await expect(readSafetensors(badUtf8)).rejects.toThrow(/UTF-8/);
+    await expect(readSafetensors(withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, 4))).rejects
       .toThrow(/needs 8 bytes, its data_offsets span 4/);
-    expect(() => readSafetensors(withHeader({
+    await expect(readSafetensors(withHeader({
       a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
       b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
-    }, 8))).toThrow(/overlap/);
-    expect(() => readSafetensors(withHeader({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 0] } }, 0)))
+    }, 8))).rejects.toThrow(/overlap/);
+    await expect(readSafetensors(withHeader({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 0] } }, 0))).rejects
       .toThrow(/bad shape/);
-    expect(() => readSafetensors(withHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } }, 8)))
+    await expect(readSafetensors(withHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } }, 8))).rejects
       .toThrow(/ends before it begins/);
-    expect(() => readSafetensors(withHeader({ __metadata__: { a: 1 } }, 0))).toThrow(/__metadata__/);
+    await expect(readSafetensors(withHeader({ __metadata__: { a: 1 } }, 0))).rejects.toThrow(/__metadata__/);
   });
 
-  it('refuses to write bytes that do not match the shape', () => {
+  it('refuses to write bytes that do not match the shape', async () => {
     expect(() => writeSafetensors(new Map([['a', { dtype: 'float32', shape: [3], bytes: new Uint8Array(8) }]])))
-      .toThrow(CheckpointError);
+      .toThrow(LoadError);
   });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServer } from '../../helpers/hub-server';
+import { endpointCacheKey } from '../../../src/shared/hub';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const GOLDEN = path.join(ROOT, 'tests', 'fixtures', 'golden', 'tiny-p16');
@@ -124,7 +125,7 @@ describe('mae reconstruct --checkpoint hf:org/name', () => {
     const a = await run(['reconstruct', '--checkpoint', 'hf:test-org/tiny-mae', '--image', img, '--json', '--out', 'h.png'], env);
     expect(a.code).toBe(0);
     expect(a.stderr).toMatch(/downloading model.safetensors: .*100 %/);
-    expect(existsSync(path.join(cache, 'hub', 'test-org', 'tiny-mae', 'main', 'model.safetensors'))).toBe(true);
+    expect(existsSync(path.join(cache, 'hub', endpointCacheKey(server.url), 'test-org', 'tiny-mae', 'main', 'model.safetensors'))).toBe(true);
     const n = server.requests.length;
     const b = await run(['reconstruct', '--checkpoint', 'hf:test-org/tiny-mae', '--image', img, '--json', '--out', 'h.png'], env);
     expect(b.code).toBe(0);

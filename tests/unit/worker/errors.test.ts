@@ -1,16 +1,16 @@
 // The worker's error responses for failed loads: the code (and status) of the failure travel with the words.
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../../src/checkpoints/hub';
-import { CheckpointError } from '../../../src/checkpoints/types';
+import { LoadError } from '../../../src/shared/errors';
 import { installFailed, loadFailed } from '../../../src/worker/errors';
 
 describe('worker load errors', () => {
-  it('copy a CheckpointError’s code and status into the response', () => {
-    expect(loadFailed(7, new CheckpointError('the server answered 503 Busy for x', 'server', 503)))
+  it('copy a LoadError’s code and status into the response', () => {
+    expect(loadFailed(7, new LoadError('the server answered 503 Busy for x', 'server', 503)))
       .toEqual({ type: 'error', id: 7, message: 'the server answered 503 Busy for x', fatal: false, code: 'server', status: 503 });
     expect(loadFailed(8, new NotFoundError('https://x/config.json')))
       .toEqual({ type: 'error', id: 8, message: 'not found: https://x/config.json', fatal: false, code: 'not-found' });
-    expect(loadFailed(9, new CheckpointError('tensor x appears in more than one file'))).toMatchObject({ code: 'other' });
+    expect(loadFailed(9, new LoadError('tensor x appears in more than one file'))).toMatchObject({ code: 'other' });
     expect(loadFailed(10, new RangeError('Invalid array length'))).toMatchObject({ code: 'other', message: 'Invalid array length' });
   });
 
