@@ -53,6 +53,9 @@ describe('mae reconstruct', () => {
     expect([png.width, png.height]).toEqual([4 * 224 + 3 * 8, 224]);
   });
 
+  /** Relative difference of the masked MSE between the cpu and wasm backends (float32 round-off, orders of magnitude above it). */
+  const BACKEND_MSE_REL_TOL = 1e-4;
+
   it('--json prints one object with the mask in patch order, metrics and timings; same seed, same mask', async () => {
     const a = await run(['reconstruct', '--checkpoint', ckpt, '--image', img, '--json', '--seed', '11', '--mask-ratio', '0.5', '--out', 'j.png']);
     expect(a.code).toBe(0);
@@ -67,8 +70,8 @@ describe('mae reconstruct', () => {
     const b = await run(['reconstruct', '--checkpoint', ckpt, '--image', img, '--json', '--seed', '11', '--mask-ratio', '0.5', '--out', 'j.png', '--backend', 'cpu']);
     const jb = JSON.parse(b.stdout);
     expect(jb.mask).toEqual(j.mask);
-    // Same model on another backend: error figures agree to float32 round-off.
-    expect(Math.abs(jb.metrics.mse - j.metrics.mse)).toBeLessThan(1e-2);
+    // Same model on another backend: error figures agree to float32 round-off (relative: the MSE is in the thousands here).
+    expect(Math.abs(jb.metrics.mse - j.metrics.mse) / j.metrics.mse).toBeLessThan(BACKEND_MSE_REL_TOL);
   });
 
   it('--save-panels writes each panel at the model resolution', async () => {
