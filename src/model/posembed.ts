@@ -27,3 +27,77 @@ export function sincosPosEmbed(dim: number, grid: number): Float32Array {
   }
   return out;
 }
+
+/** A patch grid: rows (image height / patch) by columns (image width / patch). */
+export interface PatchGrid {
+  rows: number;
+  cols: number;
+}
+
+/** Coefficient `A` of torch's bicubic convolution kernel (`upsample_bicubic2d`, as OpenCV). */
+const BICUBIC_A = -0.75;
+
+/** The four bicubic weights for taps at offsets -1, 0, 1, 2 from `floor(src)`, `t = src - floor(src)`. */
+function bicubicWeights(t: number): [number, number, number, number] {
+  const a = BICUBIC_A;
+  const near = (x: number) => ((a + 2) * x - (a + 3)) * x * x + 1; // |x| <= 1
+  const far = (x: number) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; // 1 < |x| < 2
+  return [far(t + 1), near(t), near(1 - t), far(2 - t)];
+}
+
+/**
+ * Taps of a 1-D bicubic resize from `inLen` to `outLen` samples, as torch's `interpolate(mode='bicubic',
+ * align_corners=False)`: source `(d + 0.5) * inLen / outLen - 0.5`, indices clamped to the edges.
+ */
+function bicubicTaps(inLen: number, outLen: number): { idx: Int32Array; w: Float64Array } {
+  const idx = new Int32Array(outLen * 4);
+  const w = new Float64Array(outLen * 4);
+  const scale = inLen / outLen;
+  for (let d = 0; d < outLen; d++) {
+    const src = (d + 0.5) * scale - 0.5;
+    const base = Math.floor(src);
+    const ws = bicubicWeights(src - base);
+    for (let j = 0; j < 4; j++) {
+      idx[d * 4 + j] = Math.min(inLen - 1, Math.max(0, base - 1 + j));
+      w[d * 4 + j] = ws[j];
+    }
+  }
+  return { idx, w };
+}
+
+/**
+ * The reference's `interpolate_pos_embed` (util/pos_embed.py) for any grid: a position table
+ * `[1 + from.rows*from.cols, dim]` (cls row first, patches row-major) resized bicubically to
+ * `[1 + to.rows*to.cols, dim]`, the cls row kept. Same grid: the table is returned as a copy.
+ */
+export function interpolatePosEmbed(table: Float32Array, dim: number, from: PatchGrid, to: PatchGrid): Float32Array {
+  const fromLen = from.rows * from.cols;
+  if (table.length !== (1 + fromLen) * dim) {
+    throw new RangeError(`position table has ${table.length} values, expected (1 + ${from.rows}x${from.cols}) x ${dim}`);
+  }
+  const out = new Float32Array((1 + to.rows * to.cols) * dim);
+  out.set(table.subarray(0, dim)); // cls row
+  if (from.rows === to.rows && from.cols === to.cols) {
+    out.set(table.subarray(dim), dim);
+    return out;
+  }
+  const ty = bicubicTaps(from.rows, to.rows);
+  const tx = bicubicTaps(from.cols, to.cols);
+  const acc = new Float64Array(dim);
+  for (let r = 0; r < to.rows; r++) {
+    for (let c = 0; c < to.cols; c++) {
+      acc.fill(0);
+      for (let i = 0; i < 4; i++) {
+        const wy = ty.w[r * 4 + i];
+        const rowOff = ty.idx[r * 4 + i] * from.cols;
+        for (let j = 0; j < 4; j++) {
+          const wgt = wy * tx.w[c * 4 + j];
+          const src = (1 + rowOff + tx.idx[c * 4 + j]) * dim;
+          for (let k = 0; k < dim; k++) acc[k] += wgt * table[src + k];
+        }
+      }
+      out.set(acc, (1 + r * to.cols + c) * dim);
+    }
+  }
+  return out;
+}
