@@ -1,6 +1,9 @@
 // Fixed 2-D sin-cos position embeddings, as the reference `get_2d_sincos_pos_embed`:
 // the first half of the channels encodes the patch's column, the second half its row,
 // each half being [sin(pos * omega), cos(pos * omega)] with omega = 1 / 10000^(i / (D/4)).
+// And the reference's interpolate_pos_embed, to run a checkpoint at another image size.
+import type { MaeConfig } from './config';
+import type { HostParams } from './weights';
 
 /** Sin-cos frequency base of the reference. */
 const SINCOS_BASE = 10000;
@@ -100,4 +103,32 @@ export function interpolatePosEmbed(table: Float32Array, dim: number, from: Patc
     }
   }
   return out;
+}
+
+/** The position tables a checkpoint carries (both may be absent: then they are fixed sin-cos). */
+const POSITION_TABLES = [['pos_embed', 'embedDim'], ['decoder_pos_embed', 'decoderEmbedDim']] as const;
+
+/**
+ * A checkpoint made ready for another square image size: `imgSize` replaced and both position
+ * tables interpolated bicubically from the checkpoint's grid (the sin-cos tables of that grid when
+ * the checkpoint has none), as transformers' `interpolate_pos_encoding`. The other parameters are
+ * shared, not copied. Any aspect: InspectModel (src/model/inspect.ts) takes a width and a height.
+ */
+export function paramsAtImageSize(config: MaeConfig, params: HostParams, imgSize: number): { config: MaeConfig; params: HostParams } {
+  const p = config.patchSize;
+  if (!Number.isInteger(imgSize) || imgSize <= 0 || imgSize % p !== 0) {
+    throw new RangeError(`image size ${imgSize} px is not a positive multiple of the patch size ${p}`);
+  }
+  const from = config.imgSize / p;
+  const to = imgSize / p;
+  const out: HostParams = new Map(params);
+  for (const [name, dimKey] of POSITION_TABLES) {
+    const dim = config[dimKey];
+    const table = params.get(name)?.data ?? sincosPosEmbed(dim, from);
+    out.set(name, {
+      shape: [1, 1 + to * to, dim],
+      data: interpolatePosEmbed(table, dim, { rows: from, cols: from }, { rows: to, cols: to }),
+    });
+  }
+  return { config: { ...config, imgSize }, params: out };
 }

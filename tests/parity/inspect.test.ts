@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/checkpoints/npy';
 import { loadCheckpoint } from '../../src/checkpoints/load';
-import { InspectModel, planFor, planFromNoise, type InspectResult } from '../../src/model';
+import { InspectModel, Mae, paramsAtImageSize, planFor, planFromNoise, type InspectResult } from '../../src/model';
 import { GOLDEN_ABS_TOL, maxAbsDiff, type CaseJson } from '../../tools/lib/golden';
 import { useBackend } from '../helpers/tf';
 
@@ -17,6 +17,8 @@ import { useBackend } from '../helpers/tf';
 const POS_TABLE_TOL = 1e-5;
 /** Relative agreement of an autodiff directional derivative with a central finite difference in float32. */
 const GRAD_REL_TOL = 2e-2;
+/** A larger square size the model runs at with interpolated tables, in pixels (20 x 20 patches; 448 takes half a minute on the cpu backend). */
+const FAST_PATH_SIZE = 320;
 /** The gradient check's image, in pixels (4 x 3 patches). */
 const GRAD_IMAGE_W = 64;
 const GRAD_IMAGE_H = 48;
@@ -53,11 +55,15 @@ function caseArray(name: string, c: InspectCase, arrayName: string): Float32Arra
   return npy(path.join(dir, `${arrayName}.npy`)).data as Float32Array | Int32Array;
 }
 
-function loadModel(): InspectModel {
+function loadTiny() {
   // A .pth carries no head count: the case states the architecture it was made with.
-  const ckpt = loadCheckpoint([{ name: 'checkpoint.pth', bytes: new Uint8Array(readFileSync(path.join(GOLDEN, 'checkpoint.pth'))) }], {
+  return loadCheckpoint([{ name: 'checkpoint.pth', bytes: new Uint8Array(readFileSync(path.join(GOLDEN, 'checkpoint.pth'))) }], {
     overrides: { numHeads: caseJson.num_heads, decoderNumHeads: caseJson.decoder_num_heads, normPixLoss: caseJson.norm_pix_loss },
   });
+}
+
+function loadModel(): InspectModel {
+  const ckpt = loadTiny();
   return InspectModel.create(ckpt.config, ckpt.params);
 }
 
@@ -123,6 +129,23 @@ describe.each(['cpu', 'wasm'] as const)('inspect on %s', (backend) => {
     }
     expect(maxAbsDiff(light.encoderAttention!.data, mean)).toBeLessThanOrEqual(GOLDEN_ABS_TOL);
     expect(maxAbsDiff(light.pred.data, full.pred.data)).toBe(0);
+  });
+
+  it(`the model at ${FAST_PATH_SIZE} px through paramsAtImageSize agrees with InspectModel at that size`, async () => {
+    const ckpt = loadTiny();
+    const resized = paramsAtImageSize(ckpt.config, ckpt.params, FAST_PATH_SIZE);
+    const fast = Mae.create(resized.config, resized.params);
+    const g = FAST_PATH_SIZE / caseJson.patch_size;
+    const plan = planFor({ pattern: 'block', maskRatio: 0.75, seed: 4 }, g);
+    const x = tf.tidy(() => tf.randomNormal([3, FAST_PATH_SIZE, FAST_PATH_SIZE], 0, 1, 'float32', 5).dataSync() as Float32Array);
+    const imgs = tf.tensor4d(x, [1, 3, FAST_PATH_SIZE, FAST_PATH_SIZE]);
+    const out = fast.forward(imgs, plan);
+    const [latent, pred] = await Promise.all([out.latent.data(), out.pred.data()]);
+    tf.dispose([imgs, ...Object.values(out).filter((t): t is tf.Tensor => t instanceof tf.Tensor)]);
+    fast.dispose();
+    const r = await model.inspect(x, { width: FAST_PATH_SIZE, height: FAST_PATH_SIZE }, plan, { encoderAttention: 'none', decoderAttention: 'none' });
+    expect(maxAbsDiff(latent, r.latent.data)).toBeLessThanOrEqual(GOLDEN_ABS_TOL);
+    expect(maxAbsDiff(pred, r.pred.data)).toBeLessThanOrEqual(GOLDEN_ABS_TOL);
   });
 
   it('refuses a size that is not a multiple of the patch, and a plan for another grid, leaving no tensor', async () => {

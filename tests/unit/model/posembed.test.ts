@@ -1,6 +1,8 @@
 // interpolatePosEmbed's own properties; its numbers against torch are in tests/parity/inspect.test.ts.
 import { describe, expect, it } from 'vitest';
-import { interpolatePosEmbed } from '../../../src/model/posembed';
+import { interpolatePosEmbed, paramsAtImageSize, sincosPosEmbed } from '../../../src/model/posembed';
+import { randomParams } from '../../../src/model/random';
+import { TINY } from '../../helpers/tf';
 import { mulberry32 } from '../../../src/shared/prng';
 
 /** float32 storage of sums of 16 weighted values of order 1. */
@@ -38,5 +40,21 @@ describe('interpolatePosEmbed', () => {
 
   it('refuses a table of the wrong length', () => {
     expect(() => interpolatePosEmbed(table.subarray(dim), dim, from, from)).toThrow(/expected \(1 \+ 4x4\) x 3/);
+  });
+});
+
+describe('paramsAtImageSize', () => {
+  it('sets imgSize, interpolates both tables (sin-cos when absent) and shares every other parameter', () => {
+    const params = randomParams(TINY, 2); // no position tables: computed sin-cos
+    const r = paramsAtImageSize(TINY, params, 448);
+    expect(r.config).toEqual({ ...TINY, imgSize: 448 });
+    const g = { rows: 14, cols: 14 };
+    const to = { rows: 28, cols: 28 };
+    expect(r.params.get('pos_embed')!.shape).toEqual([1, 785, TINY.embedDim]);
+    expect(Array.from(r.params.get('pos_embed')!.data)).toEqual(Array.from(interpolatePosEmbed(sincosPosEmbed(TINY.embedDim, 14), TINY.embedDim, g, to)));
+    expect(r.params.get('decoder_pos_embed')!.shape).toEqual([1, 785, TINY.decoderEmbedDim]);
+    expect(r.params.get('blocks.0.attn.qkv.weight')).toBe(params.get('blocks.0.attn.qkv.weight'));
+    expect(params.has('pos_embed')).toBe(false);
+    expect(() => paramsAtImageSize(TINY, params, 450)).toThrow(/not a positive multiple of the patch size 16/);
   });
 });
