@@ -7,9 +7,10 @@
 //
 // It uses only standard, differentiable tf ops (matMul, softmax, gather, erf, moments...), so a
 // later fine-tuning feature can reuse `InspectModel.forward` under tf.variableGrads with the
-// weights wrapped in tf.variable (after `import '@tensorflow/tfjs-core/dist/register_all_gradients'`:
-// tfjs-core registers no gradients itself; tests/parity/inspect.test.ts checks one). It is slower than the fast path and holds its own copy of the
-// weights: create it when a view needs it, dispose it when the view closes.
+// weights wrapped in tf.variable, after `import '@tensorflow/tfjs-core/dist/register_all_gradients'`
+// (tfjs-core registers no gradients itself; tests/parity/inspect.test.ts checks one gradient).
+// It is slower than the fast path and holds its own copy of the weights: create it when a view
+// needs it, dispose it when the view closes.
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaeConfig } from './config';
 import { gridSize, validateConfig } from './config';
