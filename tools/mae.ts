@@ -13,6 +13,7 @@ import { maskedPanel, sideBySide, type MaskStyle } from '../src/shared/panels';
 import { useBackend, type NodeBackend } from './lib/backend';
 import { readCheckpoint, UsageError } from './lib/checkpoint';
 import { decodeImage, encodePng, fitToSquare, ImageError, MAX_IMAGE_FILE_BYTES, type FitMode } from './lib/image';
+import { INSPECT_USAGE, inspectCommand } from './inspect';
 
 /** The checkpoint the project ships, used when --checkpoint is left out. */
 export const BUNDLED_CHECKPOINT = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'public', 'checkpoints', 'mae-small');
@@ -144,10 +145,21 @@ async function reconstruct(argv: string[]): Promise<void> {
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(USAGE + '\n\n' + INSPECT_USAGE + '\n');
     return;
   }
-  if (cmd !== 'reconstruct') throw new UsageError(`unknown command "${cmd}" (try: reconstruct)`);
+  if (cmd === 'inspect') {
+    await inspectCommand(rest, {
+      loadCheckpoint: async (spec) => {
+        const { label, files, notes } = await readCheckpoint(spec, BUNDLED_CHECKPOINT);
+        const c = await loadCheckpoint(files);
+        return { label, config: c.config, params: c.params, notes: [...notes, ...c.notes] };
+      },
+      usageError: (message) => new UsageError(message),
+    });
+    return;
+  }
+  if (cmd !== 'reconstruct') throw new UsageError(`unknown command "${cmd}" (try: reconstruct, inspect)`);
   await reconstruct(rest);
 }
 

@@ -10,3 +10,4 @@ export * from './mae';
 export * from './pixels';
 export * from './reconstruct';
 export * from './random';
+export * from './inspect';

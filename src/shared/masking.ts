@@ -91,18 +91,19 @@ export function planFromMask(maskIn: ArrayLike<number | boolean>, n: number): Ma
 export type SeededPattern = 'random' | 'block' | 'grid';
 
 /**
- * Per-patch priority `[L]` for a pattern on a `grid x grid` patch grid: patches with the
- * smallest values are kept. Feeding it to `planFromNoise` gives nested masks as the ratio grows.
+ * Per-patch priority `[L]` for a pattern on a `rows x cols` patch grid (square when `cols` is left
+ * out), row-major: patches with the smallest values are kept. Feeding it to `planFromNoise` gives
+ * nested masks as the ratio grows.
  */
-export function patternNoise(pattern: SeededPattern, seed: number, grid: number): Float32Array {
-  const L = grid * grid;
+export function patternNoise(pattern: SeededPattern, seed: number, rows: number, cols = rows): Float32Array {
+  const L = rows * cols;
   switch (pattern) {
     case 'random':
       return seededNoise(seed, 1, L);
     case 'grid':
-      return gridNoise(seed, grid);
+      return gridNoise(seed, rows, cols);
     case 'block':
-      return blockNoise(seed, grid);
+      return blockNoise(seed, rows, cols);
   }
 }
 
@@ -120,19 +121,19 @@ export function bayer(r: number, c: number, levels: number): number {
 }
 
 /** Regularly spaced keeps (ordered dithering): at 75 % it keeps one patch in every 2x2 cell. */
-function gridNoise(seed: number, grid: number): Float32Array {
-  const levels = Math.max(1, Math.ceil(Math.log2(grid)));
-  const jitter = seededNoise(seed, 1, grid * grid);
-  const out = new Float32Array(grid * grid);
+function gridNoise(seed: number, rows: number, cols: number): Float32Array {
+  const levels = Math.max(1, Math.ceil(Math.log2(Math.max(rows, cols))));
+  const jitter = seededNoise(seed, 1, rows * cols);
+  const out = new Float32Array(rows * cols);
   const offR = seed & 1;
   const offC = (seed >> 1) & 1;
-  for (let r = 0; r < grid; r++) {
-    for (let c = 0; c < grid; c++) {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
       // Keep-first order: low Bayer threshold = kept at high mask ratios; invert so that the
       // cell kept last (highest threshold) is the one kept at 75 %.
       const t = bayer(r + offR, c + offC, levels);
       // Jitter under half a threshold step breaks ties without crossing dither levels.
-      out[r * grid + c] = (1 - t) + (0.5 * jitter[r * grid + c]) / 4 ** levels;
+      out[r * cols + c] = (1 - t) + (0.5 * jitter[r * cols + c]) / 4 ** levels;
     }
   }
   return out;
@@ -140,8 +141,8 @@ function gridNoise(seed: number, grid: number): Float32Array {
 
 /** Block-wise masking (BEiT-style): random rectangles are laid until all patches are covered;
  * a patch's priority is the step that first covered it, so masks grow block by block. */
-function blockNoise(seed: number, grid: number): Float32Array {
-  const L = grid * grid;
+function blockNoise(seed: number, rows: number, cols: number): Float32Array {
+  const L = rows * cols;
   const next = mulberry32(seed ^ 0x9e3779b9);
   const covered = new Int32Array(L).fill(-1);
   const MIN_BLOCK_PATCHES = 4;
@@ -152,14 +153,14 @@ function blockNoise(seed: number, grid: number): Float32Array {
     const area = MIN_BLOCK_PATCHES + next() * (Math.max(MIN_BLOCK_PATCHES, L * 0.1) - MIN_BLOCK_PATCHES);
     const logAspect = (next() * 2 - 1) * Math.log(MAX_ASPECT);
     const aspect = Math.exp(logAspect);
-    const h = Math.max(1, Math.min(grid, Math.round(Math.sqrt(area * aspect))));
-    const w = Math.max(1, Math.min(grid, Math.round(Math.sqrt(area / aspect))));
-    const top = Math.floor(next() * (grid - h + 1));
-    const left = Math.floor(next() * (grid - w + 1));
+    const h = Math.max(1, Math.min(rows, Math.round(Math.sqrt(area * aspect))));
+    const w = Math.max(1, Math.min(cols, Math.round(Math.sqrt(area / aspect))));
+    const top = Math.floor(next() * (rows - h + 1));
+    const left = Math.floor(next() * (cols - w + 1));
     for (let r = top; r < top + h; r++) {
       for (let c = left; c < left + w; c++) {
-        if (covered[r * grid + c] < 0) {
-          covered[r * grid + c] = step;
+        if (covered[r * cols + c] < 0) {
+          covered[r * cols + c] = step;
           remaining--;
         }
       }
@@ -181,18 +182,18 @@ export type MaskSpec =
   | { pattern: SeededPattern; maskRatio: number; seed: number }
   | { pattern: 'painted'; mask: ArrayLike<number | boolean> };
 
-/** The single-image masking plan for a spec on a `grid x grid` patch grid. */
-export function planFor(spec: MaskSpec, grid: number): MaskPlan {
+/** The single-image masking plan for a spec on a `rows x cols` patch grid (square when `cols` is left out). */
+export function planFor(spec: MaskSpec, rows: number, cols = rows): MaskPlan {
   if (spec.pattern === 'painted') {
-    if (spec.mask.length !== grid * grid) throw new RangeError(`painted mask has ${spec.mask.length} entries, expected ${grid * grid}`);
+    if (spec.mask.length !== rows * cols) throw new RangeError(`painted mask has ${spec.mask.length} entries, expected ${rows * cols}`);
     return planFromMask(spec.mask, 1);
   }
-  return planFromNoise(patternNoise(spec.pattern, spec.seed, grid), 1, spec.maskRatio);
+  return planFromNoise(patternNoise(spec.pattern, spec.seed, rows, cols), 1, spec.maskRatio);
 }
 
-/** The mask `[L]` (1 = masked, patch order) a spec gives on a `grid x grid` patch grid. */
-export function maskFor(spec: MaskSpec, grid: number): Uint8Array {
-  return Uint8Array.from(planFor(spec, grid).mask);
+/** The mask `[L]` (1 = masked, patch order) a spec gives on a `rows x cols` patch grid (square when `cols` is left out). */
+export function maskFor(spec: MaskSpec, rows: number, cols = rows): Uint8Array {
+  return Uint8Array.from(planFor(spec, rows, cols).mask);
 }
 
 /** Number of masked patches in a mask. */

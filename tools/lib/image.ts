@@ -200,3 +200,17 @@ export function fitToSquare(img: RgbaImage, size: number, mode: FitMode): Uint8C
   const sy = Math.floor((img.height - side) / 2);
   return resampleRegion(img, sx, sy, side, side, size, size);
 }
+
+/**
+ * Fits an image to `width x height` RGBA (opaque): 'crop' scales it to cover that size and takes
+ * the centre, 'squash' stretches the whole picture. A square size crops as fitToSquare does.
+ */
+export function fitToSize(img: RgbaImage, width: number, height: number, mode: FitMode): Uint8ClampedArray {
+  if (mode === 'squash') return resampleRegion(img, 0, 0, img.width, img.height, width, height);
+  // The largest region of the target's aspect inside the image.
+  const sw = Math.min(img.width, (img.height * width) / height);
+  const sh = Math.min(img.height, (img.width * height) / width);
+  const sx = Math.floor((img.width - sw) / 2);
+  const sy = Math.floor((img.height - sh) / 2);
+  return resampleRegion(img, sx, sy, sw, sh, width, height);
+}
