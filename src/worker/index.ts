@@ -4,7 +4,7 @@
 // model from answering until the new one is ready.
 import * as tf from '@tensorflow/tfjs-core';
 import { loadCheckpoint } from '../checkpoints/load';
-import { Mae, randomParams, reconstructImage, DEFAULT_LAYER_NORM_EPS, type MaeConfig } from '../model';
+import { Mae, randomParams, reconstructImage, DEFAULT_LAYER_NORM_EPS, type HostParams, type MaeConfig } from '../model';
 import { assertNever, type ModelInfo, type Rgba, type WorkerRequest, type WorkerResponse } from '../protocol/messages';
 import { deviceLost, selectBackend } from './backend';
 import { installFailed, loadFailed } from './errors';
@@ -120,13 +120,19 @@ async function handleLoad(req: LoadRequest): Promise<void> {
     }, ctrl.signal);
     if (ctrl.signal.aborted) throw new Error('cancelled');
     post({ type: 'progress', id: req.id, loaded: 0, total: null, stage: 'parsing' });
-    const parsed = req.source.kind === 'random'
+    // Held here only until the install takes it: this function waits on the job queue for as long as
+    // reconstructions keep coming, and must not keep a checkpoint's host weights alive meanwhile.
+    let parsed: { config: MaeConfig; params: HostParams | null; notes: string[] } | null = req.source.kind === 'random'
       ? { config: { ...TINY_RANDOM_ARCH, ...req.source.arch } as MaeConfig, params: null, notes: ['random weights, for testing'] }
       : await loadCheckpoint(files, { memory: memoryBudget(), signal: ctrl.signal });
     pendingInstall = async () => {
+      const { config, notes } = parsed!;
       let next: Mae | null = null;
       try {
-        next = Mae.create(parsed.config, parsed.params ?? randomParams(parsed.config, 0));
+        let params = parsed!.params;
+        parsed = null;
+        next = Mae.create(config, params ?? randomParams(config, 0));
+        params = null;
         await warmUp(next);
       } catch (e) {
         next?.dispose();
@@ -135,7 +141,7 @@ async function handleLoad(req: LoadRequest): Promise<void> {
       }
       model?.dispose();
       model = next;
-      post({ type: 'checkpointLoaded', id: req.id, label: req.source.label, info: infoOf(next), notes: [...parsed.notes, ...next.notes] });
+      post({ type: 'checkpointLoaded', id: req.id, label: req.source.label, info: infoOf(next), notes: [...notes, ...next.notes] });
     };
     await pump();
   } catch (e) {
