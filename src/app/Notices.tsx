@@ -54,7 +54,7 @@ export function Notices() {
           onKeyDown={(e) => { if (e.key === 'Escape') store.getState().dismissNotice(n.id); }}>
           <span className="notice-text">{n.text}</span>
           <button type="button" className="notice-close" onClick={() => store.getState().dismissNotice(n.id)}
-            data-testid="notice-dismiss" aria-label="Dismiss" title="Dismiss">×</button>
+            data-testid="notice-dismiss" title="Dismiss"><span aria-hidden="true">×</span><span className="visually-hidden">Dismiss</span></button>
         </div>
       ))}
       {hiddenCount > 0 && (

@@ -123,7 +123,9 @@ function UndoRemove() {
     <p className="undo-bar" role="status" data-testid="undo-bar">
       <span>Removed {n === 1 ? `“${removed.entries[0].name}”` : `${n} pictures`}.</span>
       <button type="button" className="button button-small" data-testid="undo-remove" onClick={() => store.getState().undoRemove()}>Undo</button>
-      <button type="button" className="button button-quiet button-small" aria-label="Dismiss" onClick={() => store.getState().dismissRemoved()}>×</button>
+      <button type="button" className="button button-quiet button-small" title="Dismiss" onClick={() => store.getState().dismissRemoved()}>
+        <span aria-hidden="true">×</span><span className="visually-hidden">Dismiss</span>
+      </button>
     </p>
   );
 }
