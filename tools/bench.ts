@@ -72,7 +72,7 @@ async function anchorBench(configName: string, ratio: number, backend: NodeBacke
   }
   const threads = 1; // tfjs-backend-wasm in Node runs its single-threaded SIMD build; cpu is plain JS
   const row = {
-    engine: 'tfjs', backend, threads, label: `tfjs-${backend} ${threads}t (Node, ${model.attentionLayout} attention)`,
+    engine: 'tfjs', backend, threads, label: `tfjs-${backend}-node`, attention: model.attentionLayout,
     version: tf.version_core, config: configName, ratio, len_keep: plan.lenKeep, batch: 1, warmup, runs: times.length,
     median_ms: Math.round(median(times) * 100) / 100, min_ms: Math.round(Math.min(...times) * 100) / 100,
     times_ms: times.map((t) => Math.round(t * 100) / 100),
