@@ -6,6 +6,10 @@ export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 /** Largest 8-bit value. */
 export const MAX_8BIT = 255;
+/** Colour channels of the model's input (the alpha of RGBA is ignored). */
+export const RGB = 3;
+/** Bytes per RGBA pixel. */
+const RGBA = 4;
 
 /** RGBA `[H, W, 4]` bytes -> normalised `[3, H, W]` floats (alpha ignored). */
 export function rgbaToNormalizedChw(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): Float32Array {
@@ -41,6 +45,27 @@ export function chwToRgba(chw255: Float32Array, width: number, height: number): 
     out[i * 4 + 1] = chw255[hw + i];
     out[i * 4 + 2] = chw255[2 * hw + i];
     out[i * 4 + 3] = MAX_8BIT;
+  }
+  return out;
+}
+
+/** RGBA `[S, S, 4]` bytes -> ImageNet-normalised patches `[L, p*p*3]` in patchify order, in one pass. */
+export function rgbaToNormalizedPatches(rgba: Uint8ClampedArray | Uint8Array, size: number, p: number): Float32Array {
+  const g = size / p;
+  if (rgba.length !== size * size * RGBA) throw new RangeError(`expected ${size * size * RGBA} RGBA bytes for ${size}x${size}, got ${rgba.length}`);
+  const scale = IMAGENET_STD.map((s) => 1 / (MAX_8BIT * s));
+  const shift = IMAGENET_MEAN.map((m, ch) => -m / IMAGENET_STD[ch]);
+  const out = new Float32Array(size * size * RGB);
+  let o = 0;
+  for (let gr = 0; gr < g; gr++) for (let gc = 0; gc < g; gc++) {
+    for (let r = 0; r < p; r++) {
+      let i = ((gr * p + r) * size + gc * p) * RGBA;
+      for (let c = 0; c < p; c++, i += RGBA) {
+        out[o++] = rgba[i] * scale[0] + shift[0];
+        out[o++] = rgba[i + 1] * scale[1] + shift[1];
+        out[o++] = rgba[i + 2] * scale[2] + shift[2];
+      }
+    }
   }
   return out;
 }

@@ -1,10 +1,11 @@
 // One image through the model, with what a viewer needs: the reconstruction and the
-// composite as pixels, a per-pixel error map and error figures over the masked patches.
+// composite as pixels, a per-pixel error map and error figures over the masked patches. All of it
+// is computed on the backend and read back once; the host only lays the pixels out as RGBA.
 import * as tf from '@tensorflow/tfjs-core';
 import { gridSize } from './config';
 import type { Mae } from './mae';
 import { planFor, type MaskPlan, type MaskSpec } from '../shared/masking';
-import { IMAGENET_MEAN, IMAGENET_STD, MAX_8BIT } from './pixels';
+import { IMAGENET_MEAN, IMAGENET_STD, MAX_8BIT, RGB, rgbaToNormalizedPatches } from './pixels';
 import { NORM_PIX_EPS } from './mae';
 
 /** The PSNR peak: the largest 8-bit value. */
@@ -71,27 +72,6 @@ export function patchesToChw(patches: Float32Array, size: number, p: number): Fl
   return out;
 }
 
-/** RGBA `[S, S, 4]` bytes -> ImageNet-normalised patches `[L, p*p*3]` in patchify order, in one pass. */
-export function rgbaToNormalizedPatches(rgba: Uint8ClampedArray | Uint8Array, size: number, p: number): Float32Array {
-  const g = size / p;
-  if (rgba.length !== size * size * 4) throw new RangeError(`expected ${size * size * 4} RGBA bytes for ${size}x${size}, got ${rgba.length}`);
-  const scale = IMAGENET_STD.map((s) => 1 / (PEAK_8BIT * s));
-  const shift = IMAGENET_MEAN.map((m, ch) => -m / IMAGENET_STD[ch]);
-  const out = new Float32Array(size * size * 3);
-  let o = 0;
-  for (let gr = 0; gr < g; gr++) for (let gc = 0; gc < g; gc++) {
-    for (let r = 0; r < p; r++) {
-      let i = ((gr * p + r) * size + gc * p) * 4;
-      for (let c = 0; c < p; c++, i += 4) {
-        out[o++] = rgba[i] * scale[0] + shift[0];
-        out[o++] = rgba[i + 1] * scale[1] + shift[1];
-        out[o++] = rgba[i + 2] * scale[2] + shift[2];
-      }
-    }
-  }
-  return out;
-}
-
 /**
  * norm_pix_loss checkpoints with 'visible' statistics: row i of `[N, L, L]` weighs the patches
  * whose mean and std stand in for patch i's. A visible patch keeps its own; a masked one takes a
@@ -141,8 +121,6 @@ export interface ReconstructionReadback {
   error: Float32Array; // [N, L, p*p]
   /** Per sample: sum over masked patches of the reference loss's per-patch mean squared error. */
   lossSums: Float32Array; // [N]
-  /** Per sample: sum of `error` over masked patches' pixels. */
-  errorSums: Float32Array; // [N]
   modelMs: number;
 }
 
@@ -183,17 +161,16 @@ export async function reconstructBatch(model: Mae, patches: Float32Array, plan: 
     const perPatch = tf.mean(tf.squaredDifference(pred, lossTarget), -1, true); // [N*L, 1]
     const lossSums = tf.sum(tf.reshape(tf.mul(perPatch, masked), [n, l]), 1); // [N]
     // To 0-255: channels are innermost in a patch row.
-    const scale = tf.tensor1d(Float32Array.from({ length: k }, (_, j) => PEAK_8BIT * IMAGENET_STD[j % 3]));
-    const shift = tf.tensor1d(Float32Array.from({ length: k }, (_, j) => PEAK_8BIT * IMAGENET_MEAN[j % 3]));
+    const scale = tf.tensor1d(Float32Array.from({ length: k }, (_, j) => MAX_8BIT * IMAGENET_STD[j % RGB]));
+    const shift = tf.tensor1d(Float32Array.from({ length: k }, (_, j) => MAX_8BIT * IMAGENET_MEAN[j % RGB]));
     const recon255 = tf.add(tf.mul(recon, scale), shift); // [N*L, k]
     const input255 = tf.add(tf.mul(target, scale), shift);
     // As the reference's paste, imgs (1 - mask) + recon mask: exactly one of the two on every patch.
     const visible = tf.tensor2d(plan.mask.map((m) => 1 - m), [rows, 1]);
     const pasted255 = tf.add(tf.mul(recon255, masked), tf.mul(input255, visible));
-    const diff = tf.sub(tf.clipByValue(recon255, 0, PEAK_8BIT), input255);
-    const error = tf.mean(tf.reshape(tf.square(diff), [rows * pp, 3]), -1); // [N*L*p*p]
-    const errorSums = tf.sum(tf.reshape(tf.mul(tf.reshape(error, [rows, pp]), masked), [n, l * pp]), 1); // [N]
-    return tf.concat([tf.reshape(recon255, [-1]), tf.reshape(pasted255, [-1]), error, lossSums, errorSums]);
+    const diff = tf.sub(tf.clipByValue(recon255, 0, MAX_8BIT), input255);
+    const error = tf.mean(tf.reshape(tf.square(diff), [rows * pp, RGB]), -1); // [N*L*p*p]
+    return tf.concat([tf.reshape(recon255, [-1]), tf.reshape(pasted255, [-1]), error, lossSums]);
   });
   let data: Float32Array;
   try {
@@ -210,7 +187,6 @@ export async function reconstructBatch(model: Mae, patches: Float32Array, plan: 
     pasted: data.subarray(px, 2 * px),
     error: data.subarray(errAt, sumsAt),
     lossSums: data.subarray(sumsAt, sumsAt + n),
-    errorSums: data.subarray(sumsAt + n, sumsAt + 2 * n),
     modelMs: performance.now() - t0,
   };
 }
@@ -235,10 +211,13 @@ export async function reconstructImage(model: Mae, rgba: Uint8ClampedArray | Uin
   const reconstruction = new Uint8ClampedArray(S * S * 4);
   const pasted = new Uint8ClampedArray(S * S * 4);
   const errorMap = new Float32Array(S * S);
-  // Patch order in, pixel order out; Uint8ClampedArray clamps and rounds.
+  // Patch order in, pixel order out; Uint8ClampedArray clamps and rounds. The masked pixels' error
+  // is summed here, in float64, as a float32 sum of tens of thousands of values would drift.
   let s = 0;
   let e = 0;
+  let maskedError = 0;
   for (let gr = 0; gr < g; gr++) for (let gc = 0; gc < g; gc++) {
+    const masked = mask[gr * g + gc] === 1;
     for (let y = 0; y < p; y++) {
       let px = (gr * p + y) * S + gc * p;
       for (let x = 0; x < p; x++, px++, s += 3, e++) {
@@ -246,16 +225,17 @@ export async function reconstructImage(model: Mae, rgba: Uint8ClampedArray | Uin
         reconstruction[o] = r.recon[s];
         reconstruction[o + 1] = r.recon[s + 1];
         reconstruction[o + 2] = r.recon[s + 2];
-        reconstruction[o + 3] = PEAK_8BIT;
+        reconstruction[o + 3] = MAX_8BIT;
         pasted[o] = r.pasted[s];
         pasted[o + 1] = r.pasted[s + 1];
         pasted[o + 2] = r.pasted[s + 2];
-        pasted[o + 3] = PEAK_8BIT;
+        pasted[o + 3] = MAX_8BIT;
         errorMap[px] = r.error[e];
+        if (masked) maskedError += r.error[e];
       }
     }
   }
-  const mse = maskedCount > 0 ? r.errorSums[0] / (maskedCount * pp) : null;
+  const mse = maskedCount > 0 ? maskedError / (maskedCount * pp) : null;
   const psnr = mse === null ? null : mse === 0 ? Infinity : 10 * Math.log10((PEAK_8BIT * PEAK_8BIT) / mse);
   return {
     size: S,
