@@ -67,6 +67,20 @@ export function detectFormat(bytes: Uint8Array): CheckpointFormat {
   return 'unknown';
 }
 
+/** Why the first bytes of a file are no checkpoint, in the words of the format its name promises. */
+export function whatIsWrong(name: string, head: Uint8Array, size: number): string {
+  const text = new TextDecoder().decode(head).trimStart();
+  if (text.startsWith('<')) return 'looks like a web page (HTML), perhaps a login or error page saved in its place';
+  if (/\.safetensors$/i.test(name)) {
+    if (size <= SAFETENSORS_PREFIX_BYTES) return `has ${size} bytes, too few for a safetensors header`;
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const headerLen = view.getUint32(0, true) + view.getUint32(4, true) * U32_RANGE;
+    if (headerLen === 0 || headerLen > MAX_HEADER_BYTES) return `is damaged: its first 8 bytes give a header length of ${headerLen} bytes (the limit is ${MAX_HEADER_BYTES})`;
+    return 'is damaged: its header is not JSON';
+  }
+  return 'is neither a zip archive (PyTorch 1.6 and later) nor a legacy PyTorch pickle';
+}
+
 function baseName(name: string): string {
   return name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
 }
@@ -103,7 +117,7 @@ async function readWeightFile(file: CheckpointFile, budget: ExpansionBudget): Pr
       throw new LoadError(`${nameOf(file.name)} uses the legacy (pre-1.6) PyTorch format; re-save it with a `
         + 'recent PyTorch: torch.save(torch.load(path), path)', 'unsupported');
     case 'unknown':
-      throw new LoadError(`${NOT_A_CHECKPOINT} (${nameOf(file.name)} is neither)`, 'not-a-checkpoint');
+      throw new LoadError(`${NOT_A_CHECKPOINT}: ${nameOf(file.name)} ${whatIsWrong(file.name, head, src.size)}`, 'not-a-checkpoint');
   }
 }
 

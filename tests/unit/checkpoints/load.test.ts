@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { float32ToBfloat16Bytes, float32ToBytes, float32ToFloat16Bytes, toFloat32 } from '../../../src/checkpoints/dtypes';
 import { inferConfig } from '../../../src/checkpoints/infer';
-import { detectFormat, loadCheckpoint, type CheckpointFile } from '../../../src/checkpoints/load';
+import { detectFormat, loadCheckpoint, whatIsWrong, type CheckpointFile } from '../../../src/checkpoints/load';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '../../../src/checkpoints/safetensors';
 import { readTorchCheckpoint } from '../../../src/checkpoints/torch';
 import type { HostParams } from '../../../src/model/weights';
@@ -282,5 +282,17 @@ describe('loadCheckpoint: errors', () => {
       .toThrow('config.json is not valid JSON');
     await expect(loadCheckpoint([goldenHf(), fileFrom('config.json', bytesOf('{"hidden_size": 48}'))])).rejects
       .toThrow(/expected \[48,3,16,16\], found \[64,3,16,16\]/);
+  });
+});
+
+describe('a file that is no checkpoint says what is wrong with it', () => {
+  const bytes = (...b: number[]) => Uint8Array.from(b);
+  it('names the damage in the format the name promises, or an HTML page', () => {
+    const html = new TextEncoder().encode('<!DOCTYPE html><html>');
+    expect(whatIsWrong('model.safetensors', html, 5000)).toMatch(/web page \(HTML\)/);
+    expect(whatIsWrong('model.safetensors', bytes(1, 2, 3), 3)).toBe('has 3 bytes, too few for a safetensors header');
+    expect(whatIsWrong('model.safetensors', bytes(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0x7b), 5000)).toMatch(/header length of 4294967295 bytes/);
+    expect(whatIsWrong('model.safetensors', bytes(9, 0, 0, 0, 0, 0, 0, 0, 0x41), 5000)).toBe('is damaged: its header is not JSON');
+    expect(whatIsWrong('mae.pth', bytes(1, 2, 3, 4), 5000)).toMatch(/neither a zip archive .* nor a legacy PyTorch pickle/);
   });
 });
