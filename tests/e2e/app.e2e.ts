@@ -1,10 +1,9 @@
 // The playground as a visitor uses it, against the built site (vite preview) in Debian's Chromium.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
-import { launchBrowser, startPreview, ROOT } from './browser';
+import { ROOT, useSite } from './browser';
 import { MEAN_GREY_RGB } from '../../src/shared/panels';
 import { expectedMasked, Playground, READY_MS } from './pages/playground';
 
@@ -17,20 +16,11 @@ const GRID = 14;
 /** Largest per-channel difference (8-bit levels) allowed between a backend's reconstruction and the CPU backend's. */
 const BACKEND_PIXEL_TOL = 2;
 
-let browser: Browser;
-let server: Awaited<ReturnType<typeof startPreview>>;
+const site = useSite();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mae-e2e-'));
 
-beforeAll(async () => {
-  server = await startPreview();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
-const open = (query: string) => Playground.open(browser, server.url, query);
+const open = (query: string) => Playground.open(site.browser, site.url, query);
 const expected = (pct: number) => expectedMasked(L, pct);
 
 describe('playground (wasm)', () => {

@@ -1,4 +1,5 @@
 // Browser test plumbing: Debian's Chromium through playwright-core, and Vite servers.
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, preview, type ViteDevServer, type PreviewServer } from 'vite';
 import { existsSync } from 'node:fs';
@@ -39,4 +40,20 @@ export async function startPreview(): Promise<{ url: string; close: () => Promis
   const addr = server.httpServer.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((r) => server.httpServer.close(() => r())), server };
+}
+
+/** The built site and a browser for one test file: started before its tests, closed after them. */
+export function useSite(): { readonly browser: Browser; readonly url: string } {
+  const site = {} as { browser: Browser; url: string };
+  let server: Awaited<ReturnType<typeof startPreview>> | null = null;
+  beforeAll(async () => {
+    server = await startPreview();
+    site.url = server.url;
+    site.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await site.browser?.close();
+    await server?.close();
+  });
+  return site;
 }

@@ -2,12 +2,12 @@
 // backend that cannot start, notices, the phone layout, the document reader, the panels' extras,
 // the labelled PNG, the sweep chart, accessible names, and an axe-core check of the page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import type { BrowserContext, Page, Response } from 'playwright-core';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { CHROMIUM_ARGS_NO_WEBGPU, launchBrowser, startPreview, ROOT } from './browser';
+import { CHROMIUM_ARGS_NO_WEBGPU, launchBrowser, ROOT, useSite } from './browser';
 import { figureLayout } from '../../src/features/panels/compose';
 import { NOTICE_DISMISS_MS } from '../../src/app/Notices';
 import { maskedPsnr, smoothInterpolate } from '../../src/shared/baseline';
@@ -25,24 +25,15 @@ const BASELINE_PSNR_TOL_DB = 1e-6;
 /** Patches of the bundled model: 224 px images, 16 px patches. */
 const IMG = 224;
 
-let browser: Browser;
-let server: Awaited<ReturnType<typeof startPreview>>;
+const site = useSite();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mae-ux-'));
 const axeSource = readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
-beforeAll(async () => {
-  server = await startPreview();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 async function open(ctx: BrowserContext, query: string): Promise<Page> {
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await page.goto(`${server.url}?${query}&img=`);
+  await page.goto(`${site.url}?${query}&img=`);
   await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
   return page;
 }
@@ -77,7 +68,7 @@ describe('a forced backend that cannot start', () => {
       const page = await bare.newPage();
       const wasm: Response[] = [];
       page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r); });
-      await page.goto(`${server.url}?backend=webgpu&img=`);
+      await page.goto(`${site.url}?backend=webgpu&img=`);
       await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
       const backend = await page.getAttribute('[data-testid="status-backend"]', 'data-backend');
       expect(backend).not.toBe('webgpu');
@@ -108,11 +99,11 @@ describe('the page at 1280 x 900', () => {
   let page: Page;
   let infoSeen: Promise<number>;
   beforeAll(async () => {
-    ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    ctx = await site.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await ctx.newPage();
     page.on('pageerror', (e) => console.error('pageerror:', e.message));
     // A link naming a file from disk: the page says so in an information notice while it starts.
-    await page.goto(`${server.url}?backend=wasm&ckpt=file:mine.pth&img=`);
+    await page.goto(`${site.url}?backend=wasm&ckpt=file:mine.pth&img=`);
     infoSeen = page.locator('[data-testid="notice"][data-kind="info"]').waitFor({ timeout: READY_MS }).then(() => Date.now());
     await page.waitForSelector('[data-testid="status-phase"][data-phase="ready"]', { timeout: READY_MS });
   });
@@ -208,7 +199,7 @@ describe('the page at 1280 x 900', () => {
 
   it('the header chips stay where they are when the model becomes ready', async () => {
     const fresh = await ctx.newPage();
-    await fresh.goto(`${server.url}?backend=wasm&img=`);
+    await fresh.goto(`${site.url}?backend=wasm&img=`);
     const bar = fresh.locator('.statusbar');
     await bar.waitFor();
     const before = (await bar.boundingBox())!;
@@ -319,7 +310,7 @@ describe('the page on a phone (390 x 844)', () => {
   let ctx: BrowserContext;
   let page: Page;
   beforeAll(async () => {
-    ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    ctx = await site.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
     page = await open(ctx, 'backend=wasm');
     await addSample(page);
   });

@@ -1,27 +1,17 @@
 // A visitor's first minutes, each test in a context of its own: the first visit opens with a sample,
 // a shared link reproduces a painted view in a fresh browser, Remove all asks and can be undone,
 // a bad seed is said to be bad, and a sample clicked twice is added once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, startPreview } from './browser';
+import { describe, expect, it } from 'vitest';
+import { useSite } from './browser';
 import { Playground, READY_MS } from './pages/playground';
 
 /** Patches per side of the bundled model (224 px, 16 px patches). */
 const GRID = 14;
 
-let browser: Browser;
-let server: Awaited<ReturnType<typeof startPreview>>;
+const site = useSite();
 
-beforeAll(async () => {
-  server = await startPreview();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
-const open = (query: string) => Playground.open(browser, server.url, query);
+const open = (query: string) => Playground.open(site.browser, site.url, query);
 
 /** Clicks the sample button whose title starts with `title`. */
 async function addSample(pg: Playground, title: RegExp): Promise<void> {
@@ -31,7 +21,7 @@ async function addSample(pg: Playground, title: RegExp): Promise<void> {
 describe('a visitor’s first minutes', () => {
   it('a first visit opens with one sample, reconstructed', async () => {
     // No img= in the link and nothing saved: the page opens with the README's sample.
-    const pg = await Playground.open(browser, server.url, 'backend=wasm', { bare: true });
+    const pg = await Playground.open(site.browser, site.url, 'backend=wasm', { bare: true });
     try {
       await pg.waitForResult();
       expect(await pg.rowCount()).toBe(1);
@@ -65,7 +55,7 @@ describe('a visitor’s first minutes', () => {
     } finally {
       await pg.close();
     }
-    const fresh = await browser.newContext();
+    const fresh = await site.browser.newContext();
     try {
       const page = await fresh.newPage();
       await page.goto(link);
