@@ -93,10 +93,6 @@ const SETTING_KEYS = Object.keys(SETTINGS_SCHEMA) as (keyof Settings)[];
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(
   Object.fromEntries(SETTING_KEYS.map((k) => [k, SETTINGS_SCHEMA[k].default])) as unknown as Settings);
 
-/** Query parameter name of each setting. */
-export const URL_KEYS: Readonly<Record<keyof Settings, string>> = Object.freeze(
-  Object.fromEntries(SETTING_KEYS.map((k) => [k, SETTINGS_SCHEMA[k].url])) as Record<keyof Settings, string>);
-
 /** A seed typed by the visitor: the seed, or why it is not one. */
 export function parseSeedInput(v: string): { ok: true; seed: number } | { ok: false; message: string } {
   const s = v.trim();
@@ -105,11 +101,6 @@ export function parseSeedInput(v: string): { ok: true; seed: number } | { ok: fa
   if (n > MAX_SEED) return { ok: false, message: `the largest seed is ${MAX_SEED}` };
   return { ok: true, seed: n };
 }
-
-/** Clamps a mask ratio (percent) into the slider's range. */
-export const clampRatioPct = (v: number): number => Math.min(MAX_RATIO_PCT, Math.max(0, Math.round(Number.isFinite(v) ? v : DEFAULT_SETTINGS.ratioPct)));
-/** Clamps a seed into the accepted range. */
-export const clampSeed = (v: number): number => Math.min(MAX_SEED, Math.max(0, Math.round(Number.isFinite(v) ? v : DEFAULT_SETTINGS.seed)));
 
 /**
  * Whatever valid settings `raw` holds (values may be strings, as in a URL, or typed, as stored in

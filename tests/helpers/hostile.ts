@@ -7,6 +7,7 @@ import { float32ToBytes } from '../../src/checkpoints/dtypes';
 import { writeSafetensors, type TensorToWrite } from '../../src/checkpoints/safetensors';
 import type { MaeConfig } from '../../src/model/config';
 import { expectedParamShapes } from '../../src/model/shapes';
+import { bytesOf } from '../unit/checkpoints/helpers';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const GOLDEN = path.join(ROOT, 'tests', 'fixtures', 'golden', 'tiny-p16');
@@ -19,18 +20,8 @@ export interface HostileFile {
 
 const enc = new TextEncoder();
 
-/** Concatenates byte chunks; numbers are single bytes, strings are latin-1. */
-export function cat(...parts: (number | string | Uint8Array)[]): Uint8Array {
-  const chunks = parts.map((p) => (typeof p === 'number' ? Uint8Array.of(p)
-    : typeof p === 'string' ? Uint8Array.from(p, (c) => c.charCodeAt(0)) : p));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
+/** Concatenates byte chunks (numbers are single bytes, strings latin-1): the checkpoint tests' own helper. */
+export const cat = bytesOf;
 
 const u16 = (n: number): Uint8Array => Uint8Array.of(n & 0xff, (n >>> 8) & 0xff);
 const u32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
