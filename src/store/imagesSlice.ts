@@ -1,7 +1,6 @@
 // Pictures: adding (decode, persist, reconstruct in every slot), removing, visibility, painted
 // masks, and the ratio sweep.
 import { maskFor } from '../shared/masking';
-import { seededMask } from './masks';
 import type { ImageEntry, ImagesSlice, SliceCreator, GetState, SetState, StoreContext, SweepState } from './types';
 import { SLOT_IDS } from './types';
 
@@ -57,12 +56,7 @@ export async function decodeEntry(set: SetState, get: GetState, ctx: StoreContex
   const { rgba, sourceWidth, sourceHeight } = res.image;
   decoded?.();
   patchEntry(set, key, { status: 'ready', error: null, fitted: rgba, sourceSize: { width: sourceWidth, height: sourceHeight }, sweep: null });
-  // A painting starts as the mask the row shows now.
-  const n = ctx.numPatches();
-  const e2 = get().entries[key];
-  if (get().settings.pattern === 'painted' && n !== null && e2 && e2.paintedMask?.length !== n) {
-    patchEntry(set, key, { paintedMask: Uint8Array.from(seededMask(get().settings, Math.round(Math.sqrt(n)))) });
-  }
+  // A painting, if none exists yet, is started by slot A's request (it knows the grid).
   requestAll(ctx, key);
   return true;
 }

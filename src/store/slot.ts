@@ -234,8 +234,9 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
       }
     }
     let mask = maskOf(settings, e, grid);
-    if (!mask && id === 'A') {
-      // Painting before any painting exists (a link, or a picture that decoded before the model): start from the seeded mask.
+    if (id === 'A' && settings.pattern === 'painted' && e.paintedMask?.length !== grid * grid) {
+      // Painting with no painting for this grid yet (a link, a picture that decoded before the model, a
+      // model of another grid): start from the seeded mask.
       mask = Uint8Array.from(seededMask(settings, grid));
       patchEntry(set, key, { paintedMask: mask });
     }
