@@ -7,6 +7,7 @@ import { loadCheckpoint } from '../checkpoints/load';
 import { Mae, randomParams, reconstructImage, DEFAULT_LAYER_NORM_EPS, type HostParams, type MaeConfig } from '../model';
 import { assertNever, type ModelInfo, type Rgba, type WorkerRequest, type WorkerResponse } from '../protocol/messages';
 import { deviceLost, selectBackend } from './backend';
+import { setCurrentWeights } from './current';
 import { installFailed, loadFailed } from './errors';
 import { memoryBudget } from './memory';
 import { sourceFiles } from './sources';
@@ -125,6 +126,7 @@ async function handleLoad(req: LoadRequest): Promise<void> {
     let parsed: { config: MaeConfig; params: HostParams | null; notes: string[] } | null = req.source.kind === 'random'
       ? { config: { ...TINY_RANDOM_ARCH, ...req.source.arch } as MaeConfig, params: null, notes: ['random weights, for testing'] }
       : await loadCheckpoint(files, { memory: memoryBudget(), signal: ctrl.signal });
+    const source = req.source;
     pendingInstall = async () => {
       const { config, notes } = parsed!;
       let next: Mae | null = null;
@@ -141,6 +143,9 @@ async function handleLoad(req: LoadRequest): Promise<void> {
       }
       model?.dispose();
       model = next;
+      setCurrentWeights(config, source.kind === 'random'
+        ? () => Promise.resolve(randomParams(config, 0))
+        : async () => (await loadCheckpoint(files, { memory: memoryBudget() })).params);
       post({ type: 'checkpointLoaded', id: req.id, label: req.source.label, info: infoOf(next), notes: [...notes, ...next.notes] });
     };
     await pump();
