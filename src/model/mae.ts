@@ -348,15 +348,12 @@ function packThenRelease(c: MaeConfig, g: UploadedGroup, eps: tf.Scalar): number
         sources = [...attn, w.proj.w, w.fc1.w, w.fc2.w];
         return;
       }
-      case 'encoderInput':
-        k.matMul(dummy(g.table.shape[1]), g.table);
-        sources = [g.table];
-        return;
       case 'decoderEmbed':
       case 'decoderPred':
         linear(dummy(g.linear.w.shape[1]), g.linear);
         sources = [g.linear.w];
         return;
+      case 'encoderInput': // kept readable: models on other grids are built from its position rows (a few MB)
       case 'other':
         return;
     }
