@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core registers no gradients by itself; the page's worker imports them the same way.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/checkpoints/npy';
 import { loadCheckpoint } from '../../src/checkpoints/load';
