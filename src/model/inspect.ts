@@ -5,10 +5,11 @@
 // prediction, at the checkpoint's image size or any other (position tables interpolated
 // bicubically as the reference's `interpolate_pos_embed`).
 //
-// It uses only standard, differentiable tf ops (matMul, softmax, gather, erf, moments...), so a
-// later fine-tuning feature can reuse `InspectModel.forward` under tf.variableGrads with the
-// weights wrapped in tf.variable, after `import '@tensorflow/tfjs-core/dist/register_all_gradients'`
-// (tfjs-core registers no gradients itself; tests/parity/inspect.test.ts checks one gradient).
+// It uses only standard, differentiable tf ops (matMul, softmax, gather, erf, moments...).
+// Fine-tuning (train.ts) runs `forwardBatch`, the same pass on a batch with gather-free token
+// selection and, on wasm, only plain 2-D products, under tf.variableGrads with the weights wrapped
+// in tf.variables (`create`'s adopt hook); gradients need
+// `import '@tensorflow/tfjs-core/dist/register_all_gradients'` first (tfjs-core registers none).
 // It is slower than the fast path and holds its own copy of the weights: create it when a view
 // needs it, dispose it when the view closes.
 import * as tf from '@tensorflow/tfjs-core';
