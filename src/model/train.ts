@@ -219,19 +219,26 @@ export class Trainer {
     validateTrainSettings(settings, config);
     checkGradientsRegistered();
     const slots: Slot[] = [];
-    const model = InspectModel.create(config, params, (name, t) => {
-      const param = tf.variable(t, true);
-      t.dispose();
-      const refShape = params.get(name)!.shape.slice();
-      const zero = () => {
-        const z = tf.zerosLike(param);
-        const moment = tf.variable(z, false);
-        z.dispose(); // the variable holds the data now
-        return moment;
-      };
-      slots.push({ name, param, refShape, m: zero(), v: zero(), decay: refShape.length > 1 && !NO_DECAY_TOKENS.has(name) });
-      return param;
-    });
+    let model: InspectModel;
+    try {
+      model = InspectModel.create(config, params, (name, t) => {
+        const param = tf.variable(t, true);
+        t.dispose();
+        const refShape = params.get(name)!.shape.slice();
+        const zero = () => {
+          const z = tf.zerosLike(param);
+          const moment = tf.variable(z, false);
+          z.dispose(); // the variable holds the data now
+          return moment;
+        };
+        slots.push({ name, param, refShape, m: zero(), v: zero(), decay: refShape.length > 1 && !NO_DECAY_TOKENS.has(name) });
+        return param;
+      });
+    } catch (e) {
+      // A weight that could not be uploaded (out of memory): free the ones that were.
+      for (const s of slots) tf.dispose([s.param, s.m, s.v]);
+      throw e;
+    }
     const frozen = new Map<string, HostParam>();
     for (const name of FROZEN) {
       const p = params.get(name);
