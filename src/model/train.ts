@@ -42,9 +42,11 @@ export interface TrainSettings {
 }
 
 /**
- * Defaults for a few photos and the bundled model: a visible change in under a minute. train.py
- * pre-trains with lr = 1.5e-4 * batch / 256 over 150 000 images; fitting a handful of photos in
- * 50 steps wants a higher rate (AdamW's first steps move every weight by about lr).
+ * Defaults for a few photos and the bundled model: a visible change in under a minute where a step
+ * takes about a second. train.py pre-trains with lr = 1.5e-4 * batch / 256 over 150 000 images;
+ * fitting a handful of photos in 50 steps wants a higher rate. Measured with `mae finetune` on two
+ * samples (batch 8, seed 0): 50 steps at 2e-4 raised their masked-patch PSNR by +0.51 and +0.25 dB
+ * (a held-out photo -0.36 dB); 20 steps at 5e-4 lowered all three.
  */
 export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = {
   batchSize: 8,
