@@ -10,12 +10,12 @@ const CHECKER_CELL_PX = 4;
 const CHECKER_LIGHT = 200;
 const CHECKER_DARK = 150;
 
-/** The original with masked patches hidden: `[S, S, 4]` RGBA. */
+/** The original with masked patches hidden: `[H, W, 4]` RGBA (`size` wide, `height` high: square by default). */
 export function maskedPanel(original: Uint8ClampedArray, size: number, patch: number, mask: ArrayLike<number>,
-  style: MaskStyle = 'grey'): Uint8ClampedArray {
+  style: MaskStyle = 'grey', height = size): Uint8ClampedArray {
   const out = new Uint8ClampedArray(original);
   const g = size / patch;
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+  for (let y = 0; y < height; y++) for (let x = 0; x < size; x++) {
     if (!mask[Math.floor(y / patch) * g + Math.floor(x / patch)]) continue;
     const i = (y * size + x) * 4;
     if (style === 'grey') {

@@ -40,10 +40,10 @@ export async function decodeEntry(set: SetState, get: GetState, ctx: StoreContex
   if (!e) return false;
   const token = ctx.nextToken();
   ctx.decodeTokens.set(key, token);
-  const size = ctx.imgSize();
+  const { side, patch } = ctx.fitTarget();
   let res;
   try {
-    res = await ctx.deps.decoder.decode(e.blob, size, get().settings.resize);
+    res = await ctx.deps.decoder.decode(e.blob, side, get().settings.resize, patch);
   } catch (err) {
     res = { ok: false as const, message: `could not be read: ${message(err)}` };
   }
@@ -182,7 +182,7 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
     const pattern = s.settings.pattern === 'painted' ? 'random' : s.settings.pattern;
     const { seed, normPixStats } = s.settings;
     const input = e.fitted;
-    const grid = a.info.imgSize / a.info.patchSize;
+    const patchPx = a.info.patchSize;
     // The row's own request puts the picture in the worker (if it is not there yet).
     ctx.slots.A.request(key);
     const token = ctx.nextToken();
@@ -197,7 +197,7 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
     };
     SWEEP_RATIOS.forEach((ratioPct, i) => {
       const lane = sweepKey(key, ratioPct);
-      const mask = maskFor({ pattern, maskRatio: ratioPct / 100, seed }, grid);
+      const mask = maskFor({ pattern, maskRatio: ratioPct / 100, seed }, input.height / patchPx, input.width / patchPx);
       let p;
       try {
         p = client.reconstruct({ imageKey: key, mask, normPixStats }, lane);

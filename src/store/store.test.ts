@@ -328,6 +328,29 @@ describe('latest wins', () => {
     expect(client.images.get(a)).toBe(get().entries[a].fitted);
     expect(client.calls[1].image).toBe(get().entries[a].fitted);
   });
+
+  it('runs at twice the checkpoint size, and at the photo\'s aspect, on that grid\'s mask', async () => {
+    const { get, decoder, client } = setup();
+    await get().boot();
+    await get().addFiles([file('a.png')]);
+    await flush();
+    const [a] = get().order;
+    get().setInputScale('double');
+    await flush();
+    const p = TINY_INFO.patchSize;
+    expect(decoder.calls.at(-1)).toEqual({ size: 2 * TINY_INFO.imgSize, mode: 'crop', patch: p });
+    const double = client.calls.at(-1)!;
+    expect([double.image!.width, double.image!.height]).toEqual([2 * TINY_INFO.imgSize, 2 * TINY_INFO.imgSize]);
+    expect(Array.from(double.params.mask)).toEqual(Array.from(seededMask({ pattern: 'random', ratioPct: 75, seed: 0 }, 2 * GRID)));
+    expect(get().slots.A.rows[a].result!.recon.reconstruction.width).toBe(2 * TINY_INFO.imgSize);
+    // Whole picture: the fake's 640 x 480 source at a long side of 8 patches is 8 x 6 patches.
+    get().setResize('whole');
+    await flush();
+    const whole = client.calls.at(-1)!;
+    expect([whole.image!.width, whole.image!.height]).toEqual([8 * p, 6 * p]);
+    expect(Array.from(whole.params.mask)).toEqual(Array.from(seededMask({ pattern: 'random', ratioPct: 75, seed: 0 }, 6, 8)));
+    expect(get().entries[a].fitted).toBe(whole.image);
+  });
 });
 
 describe('painted pattern', () => {
