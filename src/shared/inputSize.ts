@@ -20,6 +20,12 @@ export const MAX_INPUT_PATCHES = 1024;
 /** Patch size assumed before a checkpoint says otherwise, in px (the reference ViTs' and the bundled model's). */
 export const DEFAULT_PATCH_SIZE = 16;
 
+/** A patch grid: rows (input height / patch) by columns (input width / patch). */
+export interface GridShape {
+  rows: number;
+  cols: number;
+}
+
 /** A size in pixels. */
 export interface PixelSize {
   width: number;

@@ -47,14 +47,16 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
   const result = row?.result ?? null;
   const pending = row?.pending ?? false;
   const { fitted, paintedMask } = entry;
-  const painting = settings.pattern === 'painted' && !!fitted && grid !== null && !!paintedMask && paintedMask.length === grid * grid;
+  const painting = settings.pattern === 'painted' && !!fitted && grid !== null && !!paintedMask && paintedMask.length === grid.rows * grid.cols;
   const paint = usePaintStroke(entry.key, painting ? grid : null);
   const keys = useKeyboardPaint(entry.key, painting ? grid : null);
   const gridOverlay = settings.grid ? grid : null;
   const waiting = phase === 'error' ? 'model unavailable' : entry.status === 'decoding' ? 'decoding…' : 'reconstructing…';
 
+  // The labelled figure lays out square panels; a picture at its own aspect is saved from Enlarge (right click) instead.
+  const squareResult = !!result && result.input.width === result.input.height;
   const download = async () => {
-    if (!result) return;
+    if (!result || !squareResult) return;
     setSaving(true);
     try {
       const s = result.input.width;
@@ -88,16 +90,18 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
           title: 'Click or drag to hide or reveal patches',
         },
         overlay: <div className="paint-cursor" aria-hidden="true" style={{
-          left: `${((keys.cursor % grid) / grid) * 100}%`, top: `${(Math.floor(keys.cursor / grid) / grid) * 100}%`,
-          width: `${100 / grid}%`, height: `${100 / grid}%`,
+          left: `${((keys.cursor % grid.cols) / grid.cols) * 100}%`, top: `${(Math.floor(keys.cursor / grid.cols) / grid.rows) * 100}%`,
+          width: `${100 / grid.cols}%`, height: `${100 / grid.rows}%`,
         }} />,
       },
     } : p)),
   ];
 
   const src = entry.sourceSize;
-  // How much the fit enlarges the picture (crop: the shorter side; squash: the smaller factor).
-  const upscale = src ? size / (settings.resize === 'crop' ? Math.min(src.width, src.height) : Math.max(src.width, src.height)) : null;
+  // How much the fit enlarges the picture (crop: the shorter side; squash, whole: the smaller factor).
+  const longSide = Math.max(size.width, size.height);
+  const upscale = src ? longSide / (settings.resize === 'crop' ? Math.min(src.width, src.height) : Math.max(src.width, src.height)) : null;
+  const fitWords = settings.resize === 'crop' ? 'centre crop' : settings.resize === 'squash' ? 'squashed' : 'whole picture';
   return (
     <article
       ref={ref} className={`row ${pending ? 'is-pending' : ''}`} data-testid="image-row" data-key={entry.key}
@@ -110,7 +114,7 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
         <div className="row-title">
           <h2 className="row-name" title={entry.name}>{entry.name}</h2>
           <span className="row-meta">
-            {src ? `${src.width} × ${src.height} px → ${size} px ${settings.resize === 'crop' ? 'centre crop' : 'squashed'}` : 'decoding…'}
+            {src ? `${src.width} × ${src.height} px → ${size.width === size.height ? `${size.width} px` : `${size.width} × ${size.height} px`} ${fitWords}` : 'decoding…'}
             {upscale !== null && upscale > UPSCALE_NOTE_FACTOR && (
               <span className="row-note" data-testid="upscale-note" title="A blurry, enlarged picture is easier to paint back: its figures look better than they are">
                 {' '}· enlarged {upscale.toFixed(1)}×: blurry, so its error figures flatter the model
@@ -123,8 +127,8 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
         <div className="row-actions">
           <button type="button" className="button" data-testid="sweep-button" disabled={!fitted || (phase !== 'ready' && phase !== 'restarting')}
             onClick={() => store.getState().runSweep(entry.key)} title="Reconstruct at 10, 25, 50, 75 and 90 % with the same seed">Ratio sweep</button>
-          <button type="button" className="button" data-testid="download-button" disabled={!result || saving} onClick={download}
-            title="Save the four panels as one PNG">Download PNG</button>
+          <button type="button" className="button" data-testid="download-button" disabled={!result || saving || !squareResult} onClick={download}
+            title={result && !squareResult ? 'The labelled PNG is made for square pictures; choose Centre crop or Squash to save one' : 'Save the four panels as one PNG'}>Download PNG</button>
           <button type="button" className="button button-quiet" data-testid="remove-button"
             onClick={() => store.getState().removeImage(entry.key)} aria-label={`Remove ${entry.name}`}>Remove</button>
         </div>

@@ -90,6 +90,42 @@ export class Playground {
     return countGreyPatches(Uint8ClampedArray.from(data), width, width / grid);
   }
 
+  /** Chooses the model input: the checkpoint's size ('native') or twice it ('double'). */
+  async setInputScale(scale: 'native' | 'double'): Promise<void> {
+    await this.page.selectOption('[data-testid="input-scale"]', scale);
+  }
+
+  /** Chooses how pictures are fitted. */
+  async setFit(mode: 'crop' | 'squash' | 'whole'): Promise<void> {
+    await this.page.selectOption('[data-testid="resize-mode"]', mode);
+  }
+
+  /** The patch grid row `row`'s masked panel is cut into (its data attributes) and its canvases' pixel sizes. */
+  panelGrid(row = 0): Promise<{ rows: number; cols: number; masked: [number, number]; reconstruction: [number, number] }> {
+    return this.page.evaluate((r) => {
+      const el = document.querySelectorAll('[data-testid="image-row"]')[r];
+      const fig = el.querySelector('canvas[data-testid="panel-masked"]')!.closest('figure')!;
+      const size = (id: string): [number, number] => {
+        const c = el.querySelector(`canvas[data-testid="${id}"]`) as HTMLCanvasElement;
+        return [c.width, c.height];
+      };
+      return {
+        rows: Number(fig.getAttribute('data-grid-rows')), cols: Number(fig.getAttribute('data-grid-cols')),
+        masked: size('panel-masked'), reconstruction: size('panel-reconstruction'),
+      };
+    }, row);
+  }
+
+  /** Waits until row `row` has a drawn reconstruction `width` x `height` px and is not pending. */
+  async waitForResultSize(width: number, height: number, row = 0): Promise<void> {
+    await this.page.waitForFunction(([w, h, i]) => {
+      const el = document.querySelectorAll('[data-testid="image-row"]')[i];
+      if (!el || el.getAttribute('data-pending') === 'true') return false;
+      const c = el.querySelector('canvas[data-testid="panel-pasted"][data-drawn="true"]') as HTMLCanvasElement | null;
+      return !!c && c.width === w && c.height === h;
+    }, [width, height, row] as const, { timeout: READY_MS });
+  }
+
   slider() {
     return this.page.getByLabel('Mask ratio');
   }
