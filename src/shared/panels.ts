@@ -33,15 +33,14 @@ export function maskedPanel(original: Uint8ClampedArray, size: number, patch: nu
   return out;
 }
 
-/** Panels of equal size side by side with a gap of `gap` px filled with `background`. */
+/** Panels of equal size (`size` wide, `height` high: square by default) side by side with a gap of `gap` px filled with `background`. */
 export function sideBySide(panels: Uint8ClampedArray[], size: number, gap: number,
-  background = 255): { width: number; height: number; data: Uint8ClampedArray } {
+  background = 255, height = size): { width: number; height: number; data: Uint8ClampedArray } {
   const width = panels.length * size + (panels.length - 1) * gap;
-  const height = size;
   const data = new Uint8ClampedArray(width * height * 4).fill(background);
   panels.forEach((p, k) => {
     const x0 = k * (size + gap);
-    for (let y = 0; y < size; y++) {
+    for (let y = 0; y < height; y++) {
       data.set(p.subarray(y * size * 4, (y + 1) * size * 4), (y * width + x0) * 4);
     }
   });
