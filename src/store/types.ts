@@ -107,6 +107,14 @@ export interface ImagesSlice {
   /** Runs the ratio sweep for one image (slot A). */
   runSweep(key: string): void;
   closeSweep(key: string): void;
+  /**
+   * Reconstructs one camera frame (RGBA fitted to slot A's input, see fitSize) under the settings'
+   * seeded mask on the frame's grid, on the camera's own worker lane (latest wins: a frame replaced
+   * while waiting resolves to null). Null too when no model runs.
+   */
+  reconstructFrame(frame: Rgba): Promise<ShownResult | null>;
+  /** The camera stopped: its last frame leaves the worker. */
+  stopFrames(): void;
 }
 
 export interface SettingsSlice {
