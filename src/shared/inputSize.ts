@@ -60,6 +60,13 @@ export function fitSize(mode: FitMode, side: number, patch: number, source: Pixe
   return { width: cols * patch, height: rows * patch };
 }
 
+/** The grid of a `width` x `height` picture cut into `numPatches` square patches, or null when it cannot be. */
+export function gridOf(width: number, height: number, numPatches: number): GridShape | null {
+  // Square patches: L = (W / p) (H / p), so p = sqrt(W H / L).
+  const p = Math.round(Math.sqrt((width * height) / numPatches));
+  return p > 0 && width % p === 0 && height % p === 0 && (width / p) * (height / p) === numPatches ? { rows: height / p, cols: width / p } : null;
+}
+
 /** Why an input of this size cannot run on patches of `patch` px, or null when it can. */
 export function inputProblem(size: PixelSize, patch: number): string | null {
   const { width, height } = size;

@@ -8,7 +8,7 @@ import { countMasked } from '../../shared/masking';
 import { maskedPanel } from '../../shared/panels';
 import { maskOf } from '../../store/masks';
 import { slotInput } from '../../store/slot';
-import { inputSide, type GridShape, type PixelSize } from '../../shared/inputSize';
+import { gridOf, inputSide, type GridShape, type PixelSize } from '../../shared/inputSize';
 import { useApp } from '../../store/react';
 import type { ImageEntry, ShownResult, SlotId } from '../../store/types';
 import { Metrics } from '../metrics/Metrics';
@@ -125,11 +125,7 @@ export function SlotFigures({ slot, entry }: { slot: SlotId; entry: ImageEntry }
   return <Metrics metrics={result?.recon.metrics ?? null} numPatches={result ? result.mask.length : grid ? grid.rows * grid.cols : null} />;
 }
 
-/** The patch grid a drawn result was made on (its pixels' size over the patch its mask implies), null before one. */
+/** The patch grid a drawn result was made on, null before one. */
 function resultGridOf(result: ShownResult | null): GridShape | null {
-  if (!result) return null;
-  const { width, height } = result.recon.reconstruction;
-  // Patches are square: L = (W / p) (H / p), so p = sqrt(W H / L).
-  const p = Math.round(Math.sqrt((width * height) / result.mask.length));
-  return p > 0 && width % p === 0 && height % p === 0 ? { rows: height / p, cols: width / p } : null;
+  return result ? gridOf(result.recon.reconstruction.width, result.recon.reconstruction.height, result.mask.length) : null;
 }

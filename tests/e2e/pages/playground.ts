@@ -90,6 +90,45 @@ export class Playground {
     return countGreyPatches(Uint8ClampedArray.from(data), width, width / grid);
   }
 
+  /** Turns the live camera on and waits until it runs. */
+  async cameraOn(): Promise<void> {
+    await this.page.click('[data-testid="camera-toggle"]');
+    await this.page.waitForSelector('[data-testid="camera"][data-phase="live"]', { timeout: READY_MS });
+  }
+
+  async cameraOff(): Promise<void> {
+    await this.page.click('[data-testid="camera-toggle"]');
+  }
+
+  async cameraPause(): Promise<void> {
+    await this.page.click('[data-testid="camera-pause"]');
+  }
+
+  async cameraSnapshot(): Promise<void> {
+    await this.page.click('[data-testid="camera-snapshot"]');
+  }
+
+  /** Waits until the frames-per-second readout is above zero, and returns the value seen then. */
+  async waitForCameraFps(): Promise<number> {
+    const handle = await this.page.waitForFunction(() => {
+      const v = Number(document.querySelector('[data-testid="camera-fps"]')?.getAttribute('data-fps'));
+      return v > 0 ? v : false;
+    }, undefined, { timeout: READY_MS });
+    return Number(await handle.jsonValue());
+  }
+
+  /** Frames reconstructed so far, whether a reconstruction is drawn, and the masked frame's grid. */
+  cameraState(): Promise<{ frames: number; reconstructionDrawn: boolean; gridRows: number; gridCols: number }> {
+    return this.page.evaluate(() => {
+      const masked = document.querySelector('[data-testid="camera-masked"]')!;
+      return {
+        frames: Number(document.querySelector('[data-testid="camera-fps"]')?.getAttribute('data-frames') ?? 0),
+        reconstructionDrawn: document.querySelector('[data-testid="camera-reconstruction"]')?.getAttribute('data-drawn') === 'true',
+        gridRows: Number(masked.getAttribute('data-grid-rows')), gridCols: Number(masked.getAttribute('data-grid-cols')),
+      };
+    });
+  }
+
   /** Chooses the model input: the checkpoint's size ('native') or twice it ('double'). */
   async setInputScale(scale: 'native' | 'double'): Promise<void> {
     await this.page.selectOption('[data-testid="input-scale"]', scale);
