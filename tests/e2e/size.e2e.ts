@@ -3,6 +3,10 @@
 // interpolated; the page says it was trained at 224 px.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
+import os from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
+import { figureLayout } from '../../src/features/panels/compose';
 import { ROOT, useSite } from './browser';
 import { expectedMasked, Playground } from './pages/playground';
 
@@ -45,6 +49,13 @@ describe('input size (wasm)', () => {
       expect(w).toEqual({ rows: WHOLE.height / PATCH, cols: WHOLE.width / PATCH, masked: [WHOLE.width, WHOLE.height], reconstruction: [WHOLE.width, WHOLE.height] });
       const wl = (WHOLE.height / PATCH) * (WHOLE.width / PATCH);
       expect(await pg.maskedFigure()).toBe(`${expectedMasked(wl, 75)} / ${wl}`);
+      // The labelled PNG keeps the picture's aspect.
+      const [download] = await Promise.all([pg.page.waitForEvent('download'), pg.page.click('[data-testid="download-button"]')]);
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mae-size-')), 'figure.png');
+      await download.saveAs(file);
+      const png = PNG.sync.read(readFileSync(file));
+      const layout = figureLayout(4, WHOLE.width, 4, WHOLE.height);
+      expect([png.width, png.height]).toEqual([layout.width, layout.height]);
       expect(pg.errors).toEqual([]);
     } finally {
       await pg.close();

@@ -3,6 +3,7 @@
 import { memo, useState } from 'react';
 import { countMasked } from '../../shared/masking';
 import { maskedPanel } from '../../shared/panels';
+import { gridOf } from '../../shared/inputSize';
 import { useApp, useAppStore } from '../../store/react';
 import type { ImageEntry } from '../../store/types';
 import { formatLoss, formatMs, formatMse, formatPsnr } from '../metrics/format';
@@ -53,21 +54,21 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
   const gridOverlay = settings.grid ? grid : null;
   const waiting = phase === 'error' ? 'model unavailable' : entry.status === 'decoding' ? 'decoding…' : 'reconstructing…';
 
-  // The labelled figure lays out square panels; a picture at its own aspect is saved from Enlarge (right click) instead.
-  const squareResult = !!result && result.input.width === result.input.height;
   const download = async () => {
-    if (!result || !squareResult) return;
+    if (!result) return;
     setSaving(true);
     try {
-      const s = result.input.width;
-      const maskedForResult = maskedPanel(result.input.data, s, s / Math.round(Math.sqrt(result.mask.length)), result.mask, settings.maskStyle);
+      const { width: s, height: h } = result.input;
+      const g = gridOf(s, h, result.mask.length);
+      if (!g) throw new Error(`a ${s}x${h} picture does not split into ${result.mask.length} patches`);
+      const maskedForResult = maskedPanel(result.input.data, s, s / g.cols, result.mask, settings.maskStyle, h);
       const m = result.recon.metrics;
       const text = figureText({
         imageName: entry.name, checkpoint: aLabel, pattern: result.pattern, ratioPct: result.ratioPct, seed: result.seed,
         maskedCount: m.maskedCount, numPatches: result.mask.length,
         mse: formatMse(m.mse).text, psnr: formatPsnr(m.psnr).text, loss: formatLoss(m.loss).text,
       });
-      const png = await labelledFigurePng([result.input.data, maskedForResult, result.recon.reconstruction.data, result.recon.pasted.data], s, text);
+      const png = await labelledFigurePng([result.input.data, maskedForResult, result.recon.reconstruction.data, result.recon.pasted.data], s, text, h);
       saveBlob(png, downloadName(entry.name, result));
     } catch (e) {
       store.getState().notify('error', `The PNG could not be made: ${(e as Error).message}`);
@@ -127,8 +128,8 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
         <div className="row-actions">
           <button type="button" className="button" data-testid="sweep-button" disabled={!fitted || (phase !== 'ready' && phase !== 'restarting')}
             onClick={() => store.getState().runSweep(entry.key)} title="Reconstruct at 10, 25, 50, 75 and 90 % with the same seed">Ratio sweep</button>
-          <button type="button" className="button" data-testid="download-button" disabled={!result || saving || !squareResult} onClick={download}
-            title={result && !squareResult ? 'The labelled PNG is made for square pictures; choose Centre crop or Squash to save one' : 'Save the four panels as one PNG'}>Download PNG</button>
+          <button type="button" className="button" data-testid="download-button" disabled={!result || saving} onClick={download}
+            title="Save the four panels as one PNG">Download PNG</button>
           <button type="button" className="button button-quiet" data-testid="remove-button"
             onClick={() => store.getState().removeImage(entry.key)} aria-label={`Remove ${entry.name}`}>Remove</button>
         </div>
