@@ -12,8 +12,9 @@ import { DEFAULT_HF_ENDPOINT } from '../src/shared/hub';
 import { maskedPanel, sideBySide, type MaskStyle } from '../src/shared/panels';
 import { useBackend, type NodeBackend } from './lib/backend';
 import { readCheckpoint, UsageError } from './lib/checkpoint';
-import { decodeImage, encodePng, fitToSquare, ImageError, MAX_IMAGE_FILE_BYTES, type FitMode } from './lib/image';
-import { INSPECT_USAGE, inspectCommand } from './inspect';
+import { decodeImage, encodePng, fitToSize, ImageError, MAX_IMAGE_FILE_BYTES, type FitMode } from './lib/image';
+import { INSPECT_USAGE, inspectCommand, parseImageSize } from './inspect';
+import { inputProblem } from '../src/shared/inputSize';
 import { FINETUNE_USAGE } from './finetune-usage';
 import { TrainError } from '../src/model/train';
 
@@ -27,13 +28,16 @@ const EXIT_BAD_INPUT = 2;
 const EXIT_FAILURE = 1;
 
 const USAGE = `usage: npm run --silent mae -- reconstruct [--checkpoint <file|folder|hf:org/name[@revision]>] --image <png|jpg>
-    [--mask-ratio 0.75] [--seed 0] [--pattern random|block|grid] [--resize crop|squash]
+    [--mask-ratio 0.75] [--seed 0] [--pattern random|block|grid] [--resize crop|squash] [--image-size W[xH]]
     [--out panels.png] [--save-panels DIR] [--mask-style grey|checker] [--backend wasm|cpu] [--json]
 
   --checkpoint     a .safetensors/.pth/.bin file, a folder (model.safetensors, else pytorch_model.bin,
                    else its one weight file, with its config.json), or a hub repository
   --resize crop    shorter side to the model's size, then a centre crop (default)
   --resize squash  the whole image stretched to a square
+  --image-size W[xH]  run at W x H px (whole multiples of the patch size, at most 1024 patches) instead of
+                   the checkpoint's size: both position tables interpolated bicubically (the model was
+                   trained at its own size); crop takes the centre at that aspect, squash stretches
   Panels: original | masked | reconstruction | reconstruction + visible.
   Errors are over masked patches in 0-255 pixel space. hf: downloads from $HF_ENDPOINT
   (default ${DEFAULT_HF_ENDPOINT}) into $MAE_CACHE (default ~/.cache/mae-playground).`;
@@ -61,6 +65,7 @@ async function reconstruct(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       pattern: { type: 'string' },
       resize: { type: 'string' },
+      'image-size': { type: 'string' },
       out: { type: 'string' },
       'save-panels': { type: 'string' },
       'mask-style': { type: 'string' },
@@ -76,6 +81,10 @@ async function reconstruct(argv: string[]): Promise<void> {
   const fit = oneOf<FitMode>('resize', values.resize, ['crop', 'squash'], 'crop');
   const style = oneOf<MaskStyle>('mask-style', values['mask-style'], ['grey', 'checker'], 'grey');
   const backend = oneOf<NodeBackend>('backend', values.backend, ['wasm', 'cpu'], 'wasm');
+  const asked = values['image-size'] === undefined ? null : parseImageSize(values['image-size']);
+  if (values['image-size'] !== undefined && !asked) {
+    throw new UsageError(`--image-size must be W or WxH in pixels (e.g. 448 or 224x336), got "${values['image-size']}"`);
+  }
 
   const t0 = performance.now();
   if (!existsSync(values.image)) throw new UsageError(`no such image: ${values.image}`);
@@ -91,25 +100,38 @@ async function reconstruct(argv: string[]): Promise<void> {
   const ckpt = await loadCheckpoint(files, { memory });
   await useBackend(backend);
   const tLoad0 = performance.now();
-  const model = Mae.create(ckpt.config, ckpt.params);
+  const S = ckpt.config.imgSize;
+  const p = ckpt.config.patchSize;
+  const size = asked ?? { width: S, height: S };
+  const problem = inputProblem(size, p);
+  if (problem) throw new UsageError(`--image-size ${size.width}x${size.height}: ${problem}`);
+  const base = Mae.create(ckpt.config, ckpt.params);
+  const resized = size.width !== S || size.height !== S;
+  let model = base;
+  try {
+    if (resized) model = await base.atGrid({ rows: size.height / p, cols: size.width / p });
+  } catch (e) {
+    base.dispose();
+    throw e;
+  }
   const loadMs = performance.now() - tLoad0;
   try {
-    const S = ckpt.config.imgSize;
-    const p = ckpt.config.patchSize;
-    const original = fitToSquare(img, S, fit);
+    const { width: W, height: H } = size;
+    const original = fitToSize(img, W, H, fit);
     const r = await reconstructImage(model, original, { mask: { pattern, maskRatio, seed } });
-    const masked = maskedPanel(original, S, p, r.mask, style);
+    const masked = maskedPanel(original, W, p, r.mask, style, H);
     const panels = { original, masked, reconstruction: r.reconstruction, pasted: r.pasted };
     const out = values.out ?? 'panels.png';
-    writeFileSync(out, encodePng(sideBySide(Object.values(panels), S, PANEL_GAP_PX)));
+    writeFileSync(out, encodePng(sideBySide(Object.values(panels), W, PANEL_GAP_PX, 255, H)));
     if (values['save-panels']) {
       mkdirSync(values['save-panels'], { recursive: true });
       for (const [name, data] of Object.entries(panels)) {
-        writeFileSync(path.join(values['save-panels'], `${name}.png`), encodePng({ width: S, height: S, data }));
+        writeFileSync(path.join(values['save-panels'], `${name}.png`), encodePng({ width: W, height: H, data }));
       }
     }
     const totalMs = performance.now() - t0;
-    const notes = [...pickNotes, ...ckpt.notes, ...model.notes];
+    const notes = [...pickNotes, ...ckpt.notes, ...model.notes,
+      ...(resized ? [`the checkpoint was trained at ${S}x${S} px; run at ${W}x${H} px with its position embeddings interpolated bicubically`] : [])];
     // null means "nothing masked"; a non-finite figure is written out, never passed off as null or "inf dB".
     const figure = (v: number | null) => (v === null || Number.isFinite(v) ? v : String(v));
     const warnings = [r.mse, r.psnr, r.loss].some((v) => v !== null && Number.isNaN(v))
@@ -117,7 +139,7 @@ async function reconstruct(argv: string[]): Promise<void> {
     if (values.json) {
       process.stdout.write(JSON.stringify({
         checkpoint: label,
-        image: { width: img.width, height: img.height, resize: fit, modelSize: S },
+        image: { width: img.width, height: img.height, resize: fit, modelSize: S, inputWidth: W, inputHeight: H },
         patchSize: p,
         maskRatio,
         seed,
@@ -135,12 +157,13 @@ async function reconstruct(argv: string[]): Promise<void> {
       const fmt = (v: number | null, d: number) => (v === null ? 'n/a (no masked patch)' : Number.isFinite(v) ? v.toFixed(d) : Number.isNaN(v) ? 'NaN' : 'inf');
       for (const n of notes) process.stderr.write(`note: ${printable(n)}\n`);
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-      process.stdout.write(`${printable(label)}: ${img.width}x${img.height} -> ${S}x${S} (${fit}), patch ${p}, ${r.maskedCount}/${r.mask.length} patches masked (ratio ${maskRatio}, seed ${seed}, ${pattern})\n`);
+      process.stdout.write(`${printable(label)}: ${img.width}x${img.height} -> ${W}x${H} (${fit}), patch ${p}, ${r.maskedCount}/${r.mask.length} patches masked (ratio ${maskRatio}, seed ${seed}, ${pattern})\n`);
       process.stdout.write(`masked-patch MSE ${fmt(r.mse, 2)}, PSNR ${fmt(r.psnr, 2)} dB (0-255 space); ${backend} ${r.modelMs.toFixed(0)} ms\n`);
       process.stdout.write(`wrote ${out}${values['save-panels'] ? ` and ${values['save-panels']}/{original,masked,reconstruction,pasted}.png` : ''}\n`);
     }
   } finally {
-    model.dispose();
+    if (model !== base) model.dispose();
+    base.dispose();
   }
 }
 

@@ -1,3 +1,4 @@
+import { CameraPanel } from '../features/camera/CameraPanel';
 import { CheckpointPicker } from '../features/checkpoint/CheckpointPicker';
 import { FallbackBanner } from '../features/checkpoint/CheckpointStatus';
 import { QualityNote } from '../features/checkpoint/QualityNote';
@@ -33,6 +34,7 @@ export function App() {
   const main = (
     <main className="main" key="main" data-testid="main">
       <ImageDrop />
+      <CameraPanel />
       {!phone && <QualityNote />}
       <EmptyState />
       <ImageList />

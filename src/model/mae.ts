@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaeConfig } from './config';
-import { numPatches, validateConfig } from './config';
+import { validateConfig } from './config';
 import * as k from './kernels';
 import type { AttentionLayout, Tokens } from './layers';
 import { attentionLayoutFor, batchGather, block, layerNorm, linear, normalize } from './layers';
 import type { MaskPlan } from '../shared/masking';
 import { planFromMask, planFromNoise } from '../shared/masking';
 import { patchify, unpatchify, maskToPixels } from './patchify';
+import { interpolatePosEmbed, type PatchGrid } from './posembed';
 import type { HostParam, HostParams, MaeWeights, UploadedGroup } from './weights';
 import { checkParams, countParams, WeightAssembler, weightTensors } from './weights';
 import { canReleasePackedSources, releasePackedSources } from './packed';
@@ -130,16 +131,22 @@ export class Mae {
   readonly notes: string[];
   /** Scalar parameter count of the reference model. */
   readonly parameterCount: number;
+  /** The patch grid this model runs on: the checkpoint's, or another one (`atGrid`). */
+  readonly grid: PatchGrid;
   /** LayerNorm epsilon as a tensor, so no call uploads it again. */
   private readonly eps: tf.Scalar;
   /** Weight bytes freed on wasm because XNNPACK holds them packed (packed.ts); 0 elsewhere. */
   releasedBytes = 0;
+  /** For a model made by `atGrid`: the checkpoint's model, which owns every tensor but the position tables. */
+  private readonly base: Mae | null;
 
-  private constructor(config: MaeConfig, weights: MaeWeights, notes: string[], eps: tf.Scalar) {
+  private constructor(config: MaeConfig, weights: MaeWeights, notes: string[], eps: tf.Scalar, grid?: PatchGrid, base: Mae | null = null) {
     this.config = config;
     this.weights = weights;
     this.notes = notes;
     this.parameterCount = countParams(config);
+    this.grid = grid ?? { rows: config.imgSize / config.patchSize, cols: config.imgSize / config.patchSize };
+    this.base = base;
     this.eps = eps;
   }
 
@@ -187,9 +194,50 @@ export class Mae {
     };
   }
 
-  /** Number of patches L. */
+  /** Number of patches L (of this model's grid). */
   get numPatches(): number {
-    return numPatches(this.config);
+    return this.grid.rows * this.grid.cols;
+  }
+
+  /** Input width and height in pixels (the grid's). */
+  get imageSize(): { width: number; height: number } {
+    return { width: this.grid.cols * this.config.patchSize, height: this.grid.rows * this.config.patchSize };
+  }
+
+  /**
+   * This checkpoint on another patch grid (any aspect), as the reference's `interpolate_pos_embed`:
+   * both position tables resized bicubically from the checkpoint's grid; every other weight is shared
+   * with the checkpoint's model, which must outlive the result. The folded encoder table holds
+   * `pos_embed + patch bias`, and bicubic weights sum to one, so resizing it equals resizing the table
+   * and adding the bias. The caller owns the result (its dispose frees only its own two tables).
+   */
+  async atGrid(grid: PatchGrid): Promise<Mae> {
+    const base = this.base ?? this;
+    if (!Number.isInteger(grid.rows) || !Number.isInteger(grid.cols) || grid.rows <= 0 || grid.cols <= 0) {
+      throw new RangeError(`a patch grid needs whole positive sides, got ${grid.rows}x${grid.cols}`);
+    }
+    const w = base.weights;
+    const from = base.grid;
+    const L = base.numPatches;
+    const k = base.patchValues;
+    const E = base.config.embedDim;
+    const D = base.config.decoderEmbedDim;
+    const rows = tf.tidy(() => tf.slice(w.encoderInput, [0, k, 0], [1, L + 1, E])); // [1, L+1, E]: positions, then cls
+    const [posRows, dpos] = await Promise.all([rows.data() as Promise<Float32Array>, w.decoderPosEmbed.data() as Promise<Float32Array>]);
+    rows.dispose();
+    // As interpolatePosEmbed wants it: cls row first.
+    const table = new Float32Array((1 + L) * E);
+    table.set(posRows.subarray(L * E), 0);
+    table.set(posRows.subarray(0, L * E), E);
+    const pos = interpolatePosEmbed(table, E, from, grid); // [1 + L', E]
+    const to = grid.rows * grid.cols;
+    const encoderInput = tf.tidy(() => tf.concat([
+      tf.slice(w.encoderInput, [0, 0, 0], [1, k, E]),
+      tf.tensor3d(pos.subarray(E), [1, to, E]),
+      tf.tensor3d(pos.subarray(0, E), [1, 1, E]),
+    ], 1) as tf.Tensor3D); // [1, k + L' + 1, E]
+    const decoderPosEmbed = tf.tensor3d(interpolatePosEmbed(dpos, D, from, grid), [1, 1 + to, D]);
+    return new Mae(base.config, { ...w, encoderInput, decoderPosEmbed }, base.notes, tf.scalar(base.config.layerNormEps), { ...grid }, base);
   }
 
   /** Values per patch, p*p*3. */
@@ -202,9 +250,10 @@ export class Mae {
     return (this.weights.blocks[0] ?? this.weights.decoderBlocks[0]).attn.layout;
   }
 
-  /** Frees every weight tensor. */
+  /** Frees every weight tensor (a model made by `atGrid`: only its own position tables). */
   dispose(): void {
-    tf.dispose([...weightTensors(this.weights), this.eps]);
+    if (this.base) tf.dispose([this.weights.encoderInput, this.weights.decoderPosEmbed, this.eps]);
+    else tf.dispose([...weightTensors(this.weights), this.eps]);
   }
 
   /** Embedded tokens `[1, N*(1+keep), E]` (cls rows first) -> latent `[1, N*(1+keep), E]`. Call inside tidy. */

@@ -49,17 +49,22 @@ export function chwToRgba(chw255: Float32Array, width: number, height: number): 
   return out;
 }
 
-/** RGBA `[S, S, 4]` bytes -> ImageNet-normalised patches `[L, p*p*3]` in patchify order, in one pass. */
-export function rgbaToNormalizedPatches(rgba: Uint8ClampedArray | Uint8Array, size: number, p: number): Float32Array {
-  const g = size / p;
-  if (rgba.length !== size * size * RGBA) throw new RangeError(`expected ${size * size * RGBA} RGBA bytes for ${size}x${size}, got ${rgba.length}`);
+/**
+ * RGBA `[H, W, 4]` bytes -> ImageNet-normalised patches `[L, p*p*3]` in patchify order, in one pass
+ * (square `size` x `size` when `height` is left out).
+ */
+export function rgbaToNormalizedPatches(rgba: Uint8ClampedArray | Uint8Array, size: number, p: number, height = size): Float32Array {
+  const width = size;
+  const rows = height / p;
+  const cols = width / p;
+  if (rgba.length !== width * height * RGBA) throw new RangeError(`expected ${width * height * RGBA} RGBA bytes for ${width}x${height}, got ${rgba.length}`);
   const scale = IMAGENET_STD.map((s) => 1 / (MAX_8BIT * s));
   const shift = IMAGENET_MEAN.map((m, ch) => -m / IMAGENET_STD[ch]);
-  const out = new Float32Array(size * size * RGB);
+  const out = new Float32Array(width * height * RGB);
   let o = 0;
-  for (let gr = 0; gr < g; gr++) for (let gc = 0; gc < g; gc++) {
+  for (let gr = 0; gr < rows; gr++) for (let gc = 0; gc < cols; gc++) {
     for (let r = 0; r < p; r++) {
-      let i = ((gr * p + r) * size + gc * p) * RGBA;
+      let i = ((gr * p + r) * width + gc * p) * RGBA;
       for (let c = 0; c < p; c++, i += RGBA) {
         out[o++] = rgba[i] * scale[0] + shift[0];
         out[o++] = rgba[i + 1] * scale[1] + shift[1];

@@ -2,7 +2,6 @@
 // composite as pixels, a per-pixel error map and error figures over the masked patches. All of it
 // is computed on the backend and read back once; the host only lays the pixels out as RGBA.
 import * as tf from '@tensorflow/tfjs-core';
-import { gridSize } from './config';
 import type { Mae } from './mae';
 import { planFor, type MaskPlan, type MaskSpec } from '../shared/masking';
 import { IMAGENET_MEAN, IMAGENET_STD, MAX_8BIT, RGB, rgbaToNormalizedPatches } from './pixels';
@@ -26,13 +25,16 @@ export interface ReconstructOptions {
 
 /** A reconstruction ready to show: RGBA pixels at the model's size and error figures. */
 export interface ImageReconstruction {
+  /** The width in pixels (the checkpoint's size unless the model runs on another grid). */
   size: number;
+  width: number;
+  height: number;
   /** 1 = masked, per patch in patch order. */
   mask: Uint8Array;
-  reconstruction: Uint8ClampedArray; // [S, S, 4]
-  pasted: Uint8ClampedArray; // [S, S, 4]
+  reconstruction: Uint8ClampedArray; // [H, W, 4]
+  pasted: Uint8ClampedArray; // [H, W, 4]
   /** Squared error per pixel, mean over channels, 0-255 space. */
-  errorMap: Float32Array; // [S, S]
+  errorMap: Float32Array; // [H, W]
   /** MSE over masked-patch pixels, 0-255 space; null when nothing is masked. */
   mse: number | null;
   psnr: number | null;
@@ -77,7 +79,7 @@ export function patchesToChw(patches: Float32Array, size: number, p: number): Fl
  * whose mean and std stand in for patch i's. A visible patch keeps its own; a masked one takes a
  * Gaussian-weighted average (spread STATS_SIGMA_PATCHES) of the visible patches' (plain average
  * where every weight underflows), so nothing hidden is used. Weights in float64, rows sum to 1.
- * Null when no patch is visible (then statistics 0 and 1: pred as is).
+ * Null when no patch is visible (then statistics 0 and 1: pred as is). `grid`: patches per row (columns).
  */
 export function visibleStatsWeights(plan: MaskPlan, grid: number): Float32Array | null {
   const { n, numPatches: l } = plan;
@@ -137,7 +139,7 @@ export async function reconstructBatch(model: Mae, patches: Float32Array, plan: 
   const pp = c.patchSize * c.patchSize;
   const rows = n * l;
   const ownStats = normPixStats === 'true';
-  const mix = c.normPixLoss && !ownStats ? visibleStatsWeights(plan, gridSize(c)) : null;
+  const mix = c.normPixLoss && !ownStats ? visibleStatsWeights(plan, model.grid.cols) : null;
   const t0 = performance.now();
   const packed = tf.tidy(() => {
     const pred = tf.reshape(model.predict(patches, plan), [rows, k]); // [N*L, k]
@@ -192,34 +194,35 @@ export async function reconstructBatch(model: Mae, patches: Float32Array, plan: 
 }
 
 /**
- * Reconstructs one RGBA image already fitted to the model's size: the reference forward and
- * everything shown computed on the backend, one readback, then one pass to RGBA. All tensors
- * are freed before returning; the result is plain arrays.
+ * Reconstructs one RGBA image already fitted to the model's input (`model.imageSize`: the
+ * checkpoint's size, or another grid's from `Mae.atGrid`): the reference forward and everything
+ * shown computed on the backend, one readback, then one pass to RGBA. All tensors are freed before
+ * returning; the result is plain arrays.
  */
 export async function reconstructImage(model: Mae, rgba: Uint8ClampedArray | Uint8Array,
   opts: ReconstructOptions): Promise<ImageReconstruction> {
-  const c = model.config;
-  const S = c.imgSize;
-  const p = c.patchSize;
-  const g = gridSize(c);
-  const L = g * g;
+  const p = model.config.patchSize;
+  const { rows, cols } = model.grid;
+  const W = cols * p;
+  const H = rows * p;
+  const L = rows * cols;
   const pp = p * p;
-  const plan = planFor(opts.mask, g);
-  const r = await reconstructBatch(model, rgbaToNormalizedPatches(rgba, S, p), plan, opts.normPixStats);
+  const plan = planFor(opts.mask, rows, cols);
+  const r = await reconstructBatch(model, rgbaToNormalizedPatches(rgba, W, p, H), plan, opts.normPixStats);
   const mask = Uint8Array.from(plan.mask);
   const maskedCount = L - plan.lenKeep;
-  const reconstruction = new Uint8ClampedArray(S * S * 4);
-  const pasted = new Uint8ClampedArray(S * S * 4);
-  const errorMap = new Float32Array(S * S);
+  const reconstruction = new Uint8ClampedArray(W * H * 4);
+  const pasted = new Uint8ClampedArray(W * H * 4);
+  const errorMap = new Float32Array(W * H);
   // Patch order in, pixel order out; Uint8ClampedArray clamps and rounds. The masked pixels' error
   // is summed here, in float64, as a float32 sum of tens of thousands of values would drift.
   let s = 0;
   let e = 0;
   let maskedError = 0;
-  for (let gr = 0; gr < g; gr++) for (let gc = 0; gc < g; gc++) {
-    const masked = mask[gr * g + gc] === 1;
+  for (let gr = 0; gr < rows; gr++) for (let gc = 0; gc < cols; gc++) {
+    const masked = mask[gr * cols + gc] === 1;
     for (let y = 0; y < p; y++) {
-      let px = (gr * p + y) * S + gc * p;
+      let px = (gr * p + y) * W + gc * p;
       for (let x = 0; x < p; x++, px++, s += 3, e++) {
         const o = px * 4;
         reconstruction[o] = r.recon[s];
@@ -238,7 +241,9 @@ export async function reconstructImage(model: Mae, rgba: Uint8ClampedArray | Uin
   const mse = maskedCount > 0 ? maskedError / (maskedCount * pp) : null;
   const psnr = mse === null ? null : mse === 0 ? Infinity : 10 * Math.log10((PEAK_8BIT * PEAK_8BIT) / mse);
   return {
-    size: S,
+    size: W,
+    width: W,
+    height: H,
     mask,
     reconstruction,
     pasted,

@@ -10,8 +10,10 @@ import type { MaskPattern } from '../shared/masking';
 /** How patches are chosen for masking (decided on the UI side; the worker only receives masks). */
 export type { MaskPattern };
 
-/** How an image is fitted to the model's square input. */
-export type ResizeMode = 'crop' | 'squash';
+import type { FitMode } from '../shared/inputSize';
+
+/** How an image is fitted to the model's input: a square (crop, squash) or the photo's own aspect (whole). */
+export type ResizeMode = FitMode;
 
 /** For norm_pix_loss checkpoints: where the masked patches' mean/std come from. */
 export type NormPixStats = 'visible' | 'true';
@@ -39,7 +41,10 @@ export type CheckpointSource =
   | { kind: 'hub'; repo: string; revision: string; endpoint: string; label: string }
   | { kind: 'random'; label: string; /** architecture of the random model; a tiny one when absent */ arch?: Partial<ModelInfo> };
 
-/** RGBA pixels at the model's resolution, row-major, 4 bytes a pixel. */
+/**
+ * RGBA pixels at the model's input, row-major, 4 bytes a pixel: the checkpoint's size, or any other
+ * whole number of patches each way (the worker runs the checkpoint on that grid).
+ */
 export interface Rgba {
   width: number;
   height: number;
@@ -95,7 +100,7 @@ export type WorkerResponse =
       imageKey: string;
       reconstruction: Rgba;
       pasted: Rgba;
-      /** Per-pixel squared error (0-255 space, mean over channels), imgSize*imgSize. */
+      /** Per-pixel squared error (0-255 space, mean over channels), width*height of the input. */
       errorMap: Float32Array;
       metrics: Metrics;
       timings: Timings;

@@ -122,11 +122,11 @@ export function maskedPsnr(pred: ArrayLike<number>, rgba: ArrayLike<number>, siz
   return 10 * Math.log10((PEAK * PEAK) / Math.max(sum / count, MIN_MSE));
 }
 
-/** Mean squared error of each patch (0-255 levels squared) from a per-pixel squared-error map `[S*S]`: `[L]`. */
-export function patchMse(errorMap: ArrayLike<number>, size: number, patch: number): Float32Array {
+/** Mean squared error of each patch (0-255 levels squared) from a per-pixel squared-error map `[H*W]` (`size` wide, `height` high): `[L]`. */
+export function patchMse(errorMap: ArrayLike<number>, size: number, patch: number, height = size): Float32Array {
   const g = size / patch;
-  const out = new Float32Array(g * g);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+  const out = new Float32Array(g * (height / patch));
+  for (let y = 0; y < height; y++) for (let x = 0; x < size; x++) {
     out[Math.floor(y / patch) * g + Math.floor(x / patch)] += errorMap[y * size + x];
   }
   for (let k = 0; k < out.length; k++) out[k] /= patch * patch;

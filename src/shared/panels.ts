@@ -10,12 +10,12 @@ const CHECKER_CELL_PX = 4;
 const CHECKER_LIGHT = 200;
 const CHECKER_DARK = 150;
 
-/** The original with masked patches hidden: `[S, S, 4]` RGBA. */
+/** The original with masked patches hidden: `[H, W, 4]` RGBA (`size` wide, `height` high: square by default). */
 export function maskedPanel(original: Uint8ClampedArray, size: number, patch: number, mask: ArrayLike<number>,
-  style: MaskStyle = 'grey'): Uint8ClampedArray {
+  style: MaskStyle = 'grey', height = size): Uint8ClampedArray {
   const out = new Uint8ClampedArray(original);
   const g = size / patch;
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+  for (let y = 0; y < height; y++) for (let x = 0; x < size; x++) {
     if (!mask[Math.floor(y / patch) * g + Math.floor(x / patch)]) continue;
     const i = (y * size + x) * 4;
     if (style === 'grey') {
@@ -33,15 +33,14 @@ export function maskedPanel(original: Uint8ClampedArray, size: number, patch: nu
   return out;
 }
 
-/** Panels of equal size side by side with a gap of `gap` px filled with `background`. */
+/** Panels of equal size (`size` wide, `height` high: square by default) side by side with a gap of `gap` px filled with `background`. */
 export function sideBySide(panels: Uint8ClampedArray[], size: number, gap: number,
-  background = 255): { width: number; height: number; data: Uint8ClampedArray } {
+  background = 255, height = size): { width: number; height: number; data: Uint8ClampedArray } {
   const width = panels.length * size + (panels.length - 1) * gap;
-  const height = size;
   const data = new Uint8ClampedArray(width * height * 4).fill(background);
   panels.forEach((p, k) => {
     const x0 = k * (size + gap);
-    for (let y = 0; y < size; y++) {
+    for (let y = 0; y < height; y++) {
       data.set(p.subarray(y * size * 4, (y + 1) * size * 4), (y * width + x0) * 4);
     }
   });

@@ -1,13 +1,15 @@
 // The app store: a vanilla zustand store built from slices, with the model client, decoder and
 // persistence injected (tests pass fakes).
 import { createStore } from 'zustand/vanilla';
+import { DEFAULT_PATCH_SIZE, inputSide } from '../shared/inputSize';
 import { createImagesSlice, decodeEntry } from './imagesSlice';
 import { createSessionSlice, DEFAULT_SOURCE, FALLBACK_SOURCE } from './sessionSlice';
 import { createSettingsSlice, SETTINGS_SAVE_DELAY_MS } from './settingsSlice';
 import type { AppDeps, AppState, AppStore, StoreContext } from './types';
 
-/** Model input size until a checkpoint says otherwise. */
+/** Model input size until a checkpoint says otherwise, in px. */
 export const DEFAULT_IMG_SIZE = 224;
+
 
 /** Runs `fn` on the next animation frame (or soon, where there are no frames). */
 export function nextFrame(fn: () => void): void {
@@ -66,10 +68,9 @@ export function createAppStore(deps: AppDeps): AppStore {
         get().notify('warning', `This browser's storage is not available (${e instanceof Error ? e.message : String(e)}), so pictures and settings will not survive a reload.`);
       });
     },
-    imgSize: () => get().slots.A.info?.imgSize ?? DEFAULT_IMG_SIZE,
-    numPatches() {
+    fitTarget() {
       const info = get().slots.A.info;
-      return info ? (info.imgSize / info.patchSize) ** 2 : null;
+      return { side: inputSide(get().settings.inputScale, info?.imgSize ?? DEFAULT_IMG_SIZE), patch: info?.patchSize ?? DEFAULT_PATCH_SIZE };
     },
     refitAll() {
       for (const key of get().order) {

@@ -1,11 +1,15 @@
 // Pictures: adding (decode, persist, reconstruct in every slot), removing, visibility, painted
 // masks, and the ratio sweep.
 import { maskFor } from '../shared/masking';
+import { seededMask } from './masks';
 import type { ImageEntry, ImagesSlice, SliceCreator, GetState, SetState, StoreContext, SweepState } from './types';
 import { SLOT_IDS } from './types';
 
 /** Mask ratios of the sweep strip, in percent. */
 export const SWEEP_RATIOS: readonly number[] = [10, 25, 50, 75, 90];
+
+/** The worker lane of camera frames: one lane, so a frame the worker cannot keep up with is replaced, never queued. */
+export const CAMERA_LANE = 'camera';
 
 /** The worker lane of one sweep cell: distinct from the row's, so neither supersedes the other. */
 export const sweepKey = (key: string, ratioPct: number): string => `${key}#sweep${ratioPct}`;
@@ -40,10 +44,10 @@ export async function decodeEntry(set: SetState, get: GetState, ctx: StoreContex
   if (!e) return false;
   const token = ctx.nextToken();
   ctx.decodeTokens.set(key, token);
-  const size = ctx.imgSize();
+  const { side, patch } = ctx.fitTarget();
   let res;
   try {
-    res = await ctx.deps.decoder.decode(e.blob, size, get().settings.resize);
+    res = await ctx.deps.decoder.decode(e.blob, side, get().settings.resize, patch);
   } catch (err) {
     res = { ok: false as const, message: `could not be read: ${message(err)}` };
   }
@@ -67,7 +71,10 @@ function forget(ctx: StoreContext, key: string): void {
   for (const id of SLOT_IDS) ctx.slots[id].forget(key);
 }
 
-export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => ({
+export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => {
+  /** The worker's key of the camera's current frame (one per frame size, so a waiting request never meets a frame of another grid). */
+  let cameraKey: string | null = null;
+  return {
   order: [],
   entries: {},
   visibility: {},
@@ -182,7 +189,7 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
     const pattern = s.settings.pattern === 'painted' ? 'random' : s.settings.pattern;
     const { seed, normPixStats } = s.settings;
     const input = e.fitted;
-    const grid = a.info.imgSize / a.info.patchSize;
+    const patchPx = a.info.patchSize;
     // The row's own request puts the picture in the worker (if it is not there yet).
     ctx.slots.A.request(key);
     const token = ctx.nextToken();
@@ -197,7 +204,7 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
     };
     SWEEP_RATIOS.forEach((ratioPct, i) => {
       const lane = sweepKey(key, ratioPct);
-      const mask = maskFor({ pattern, maskRatio: ratioPct / 100, seed }, grid);
+      const mask = maskFor({ pattern, maskRatio: ratioPct / 100, seed }, input.height / patchPx, input.width / patchPx);
       let p;
       try {
         p = client.reconstruct({ imageKey: key, mask, normPixStats }, lane);
@@ -215,4 +222,33 @@ export const createImagesSlice: SliceCreator<ImagesSlice> = (set, get, ctx) => (
     ctx.sweepTokens.delete(key);
     patchEntry(set, key, { sweep: null });
   },
-});
+
+  async reconstructFrame(frame) {
+    const s = get();
+    const a = s.slots.A;
+    const client = ctx.slots.A.client();
+    if (!client || !a.info || (a.phase !== 'ready' && a.phase !== 'restarting')) return null;
+    const p = a.info.patchSize;
+    const rows = frame.height / p;
+    const cols = frame.width / p;
+    if (!Number.isInteger(rows) || !Number.isInteger(cols)) {
+      throw new RangeError(`a camera frame of ${frame.width}x${frame.height} px is not whole ${p} px patches`);
+    }
+    const key = `${CAMERA_LANE}:${frame.width}x${frame.height}`;
+    if (cameraKey !== key && cameraKey) client.forgetImage(cameraKey);
+    cameraKey = key;
+    client.setImage(key, frame);
+    // A painting belongs to a picture: frames use the seeded mask (painted: random) of the settings.
+    const { ratioPct, seed, normPixStats } = s.settings;
+    const pattern = s.settings.pattern === 'painted' ? 'random' : s.settings.pattern;
+    const mask = seededMask({ pattern, ratioPct, seed }, rows, cols);
+    const r = await client.reconstruct({ imageKey: key, mask, normPixStats }, CAMERA_LANE);
+    return r ? { recon: r, input: frame, mask, ratioPct, seed, pattern } : null;
+  },
+
+  stopFrames() {
+    if (cameraKey) ctx.slots.A.client()?.forgetImage(cameraKey);
+    cameraKey = null;
+  },
+  };
+};

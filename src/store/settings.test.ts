@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  BACKENDS, DEFAULT_HF_ENDPOINT, DEFAULT_SETTINGS, MASK_STYLES, MAX_RATIO_PCT, MAX_SEED, NORM_PIX_STATS, PATTERNS, RESIZE_MODES,
+  BACKENDS, DEFAULT_HF_ENDPOINT, DEFAULT_SETTINGS, INPUT_SCALES, MASK_STYLES, MAX_RATIO_PCT, MAX_SEED, NORM_PIX_STATS, PATTERNS, RESIZE_MODES,
   normaliseEndpoint, parseUrlSettings, sanitizeSettings, serializeSettings, type Settings,
 } from './settings';
 
@@ -11,6 +11,7 @@ const settingsArb: fc.Arbitrary<Settings> = fc.record({
   pattern: fc.constantFrom(...PATTERNS),
   maskStyle: fc.constantFrom(...MASK_STYLES),
   resize: fc.constantFrom(...RESIZE_MODES),
+  inputScale: fc.constantFrom(...INPUT_SCALES),
   grid: fc.boolean(),
   heatmap: fc.boolean(),
   normPixStats: fc.constantFrom(...NORM_PIX_STATS),
@@ -21,7 +22,7 @@ const settingsArb: fc.Arbitrary<Settings> = fc.record({
 const isValid = (s: Settings) =>
   Number.isInteger(s.ratioPct) && s.ratioPct >= 0 && s.ratioPct <= MAX_RATIO_PCT
   && Number.isInteger(s.seed) && s.seed >= 0 && s.seed <= MAX_SEED
-  && PATTERNS.includes(s.pattern) && MASK_STYLES.includes(s.maskStyle) && RESIZE_MODES.includes(s.resize)
+  && PATTERNS.includes(s.pattern) && MASK_STYLES.includes(s.maskStyle) && RESIZE_MODES.includes(s.resize) && INPUT_SCALES.includes(s.inputScale)
   && typeof s.grid === 'boolean' && typeof s.heatmap === 'boolean' && NORM_PIX_STATS.includes(s.normPixStats)
   && (s.backend === null || BACKENDS.includes(s.backend))
   && normaliseEndpoint(s.hfEndpoint) === s.hfEndpoint;
@@ -43,7 +44,7 @@ describe('URL state', () => {
   });
 
   it('never throws on arbitrary query strings and yields only valid settings', () => {
-    const key = fc.constantFrom('ratio', 'seed', 'pattern', 'style', 'resize', 'grid', 'heatmap', 'stats', 'backend', 'hf', 'x');
+    const key = fc.constantFrom('ratio', 'seed', 'pattern', 'style', 'resize', 'input', 'grid', 'heatmap', 'stats', 'backend', 'hf', 'x');
     const value = fc.oneof(fc.string(), fc.integer().map(String), fc.double().map(String), fc.webUrl(),
       fc.constantFrom('1', '0', 'true', 'painted', 'webgpu', 'NaN', 'Infinity', '-1e9', 'javascript:alert(1)', 'https://h/x/', 'ftp://h'));
     fc.assert(fc.property(fc.array(fc.tuple(key, value)), (pairs) => {
@@ -64,7 +65,9 @@ describe('URL state', () => {
     expect(parseUrlSettings('?ratio=-1&seed=1e3')).toEqual({});
     expect(parseUrlSettings('?ratio=abc&pattern=spiral&backend=quantum&grid=maybe')).toEqual({});
     expect(parseUrlSettings('?backend=auto')).toEqual({ backend: null });
-    expect(serializeSettings(DEFAULT_SETTINGS)).toBe('?ratio=75&seed=0&pattern=random&style=grey&resize=crop&grid=0&heatmap=0&stats=visible&hf=https%3A%2F%2Fhuggingface.co');
+    expect(parseUrlSettings('?input=double&resize=whole')).toEqual({ inputScale: 'double', resize: 'whole' });
+    expect(parseUrlSettings('?input=448&resize=fill')).toEqual({});
+    expect(serializeSettings(DEFAULT_SETTINGS)).toBe('?ratio=75&seed=0&pattern=random&style=grey&resize=crop&input=native&grid=0&heatmap=0&stats=visible&hf=https%3A%2F%2Fhuggingface.co');
     expect(parseUrlSettings('?hf=http%3A%2F%2F127.0.0.1%3A9000%2F')).toEqual({ hfEndpoint: 'http://127.0.0.1:9000' });
     expect(parseUrlSettings('?hf=javascript%3Aalert(1)')).toEqual({});
   });

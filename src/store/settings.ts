@@ -4,6 +4,7 @@ import type { BackendName, MaskPattern, NormPixStats, ResizeMode } from '../prot
 import { MAX_RATIO_PCT, MAX_SEED } from '../shared/masking';
 import { DEFAULT_HF_ENDPOINT, normaliseEndpoint } from '../shared/hub';
 import type { MaskStyle } from '../shared/panels';
+import { INPUT_SCALES, type InputScale } from '../shared/inputSize';
 
 export interface Settings {
   /** Mask ratio in whole percent, 0 to MAX_RATIO_PCT. */
@@ -13,6 +14,8 @@ export interface Settings {
   pattern: MaskPattern;
   maskStyle: MaskStyle;
   resize: ResizeMode;
+  /** The model's input: the checkpoint's own size (what it was trained at) or twice it. */
+  inputScale: InputScale;
   /** Patch-grid overlay on the panels. */
   grid: boolean;
   /** Error heatmap over the reconstruction. */
@@ -32,7 +35,8 @@ export { MAX_RATIO_PCT, MAX_SEED };
 
 export const PATTERNS: readonly MaskPattern[] = ['random', 'block', 'grid', 'painted'];
 export const MASK_STYLES: readonly MaskStyle[] = ['grey', 'checker'];
-export const RESIZE_MODES: readonly ResizeMode[] = ['crop', 'squash'];
+export const RESIZE_MODES: readonly ResizeMode[] = ['crop', 'squash', 'whole'];
+export { INPUT_SCALES };
 export const NORM_PIX_STATS: readonly NormPixStats[] = ['visible', 'true'];
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -78,6 +82,7 @@ export const SETTINGS_SCHEMA: { readonly [K in keyof Settings]: SettingRow<Setti
   pattern: { url: 'pattern', default: 'random', parse: oneOf(PATTERNS), format: text, stored: true },
   maskStyle: { url: 'style', default: 'grey', parse: oneOf(MASK_STYLES), format: text, stored: true },
   resize: { url: 'resize', default: 'crop', parse: oneOf(RESIZE_MODES), format: text, stored: true },
+  inputScale: { url: 'input', default: 'native', parse: oneOf(INPUT_SCALES), format: text, stored: true },
   grid: { url: 'grid', default: false, parse: bool, format: flag, stored: true },
   heatmap: { url: 'heatmap', default: false, parse: bool, format: flag, stored: true },
   normPixStats: { url: 'stats', default: 'visible', parse: oneOf(NORM_PIX_STATS), format: text, stored: true },

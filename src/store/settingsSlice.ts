@@ -24,13 +24,13 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, ctx) 
 
   /** Starting to paint: every row's painted mask begins as the mask it shows now. */
   const startPainting = (prev: Settings) => {
-    const n = ctx.numPatches();
-    if (n === null) return;
+    const info = get().slots.A.info;
+    if (!info) return;
     const s = get();
     for (const key of s.order) {
       const e = s.entries[key];
-      if (!e) continue;
-      const mask = Uint8Array.from(seededMask(prev, Math.round(Math.sqrt(n))));
+      if (!e?.fitted) continue;
+      const mask = Uint8Array.from(seededMask(prev, e.fitted.height / info.patchSize, e.fitted.width / info.patchSize));
       patchEntry(set, key, { paintedMask: mask });
       ctx.persist((p) => p.setPaintedMask(key, mask));
     }
@@ -43,7 +43,7 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, ctx) 
     set({ settings: next });
     saveSoon();
     if (next.pattern === 'painted' && prev.pattern !== 'painted') startPainting(prev);
-    if (next.resize !== prev.resize) ctx.refitAll();
+    if (next.resize !== prev.resize || next.inputScale !== prev.inputScale) ctx.refitAll();
     ctx.scheduleRefresh();
   };
 
@@ -60,6 +60,7 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, ctx) 
     setPattern: (pattern) => update({ pattern }),
     setMaskStyle: (maskStyle) => update({ maskStyle }),
     setResize: (resize) => update({ resize }),
+    setInputScale: (inputScale) => update({ inputScale }),
     setGrid: (grid) => update({ grid }),
     setHeatmap: (heatmap) => update({ heatmap }),
     setNormPixStats: (normPixStats) => update({ normPixStats }),

@@ -8,7 +8,9 @@ import { parseRef, refForSource, sourceForRef } from './checkpointRef';
 import { classifyLoadError, failureHeadline, meterUpdate, sentence, type LoadFailure, type PendingDownload, type RateMeter } from './loading';
 import { patchEntry } from './imagesSlice';
 import { maskOf, maskSignature, seededMask } from './masks';
-import type { GetState, SetState, SlotActions, SlotHooks, SlotId, SlotRow, SlotState, StoreContext } from './types';
+import type { GetState, ImageEntry, SetState, SlotActions, SlotHooks, SlotId, SlotRow, SlotState, StoreContext } from './types';
+import type { Settings } from './settings';
+import { fitSize, inputSide } from '../shared/inputSize';
 
 /** File name endings the checkpoint loader takes (anything else dropped on the page is a picture). */
 export const CHECKPOINT_EXTENSIONS: readonly string[] = ['.safetensors', '.pth', '.pt', '.bin'];
@@ -16,6 +18,22 @@ export const CHECKPOINT_EXTENSIONS: readonly string[] = ['.safetensors', '.pth',
 export const isCheckpointName = (name: string): boolean => CHECKPOINT_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext));
 /** Whether a file name is a Hugging Face config (loaded beside the weights). */
 export const isConfigName = (name: string): boolean => /(^|[/\\])config\.json$/i.test(name);
+
+/** `side|patch|resize mode` of a slot's fit under the settings: its own copy of a picture is kept under this key. */
+const fitKeyOf = (settings: Settings, info: ModelInfo) => `${inputSide(settings.inputScale, info.imgSize)}|${info.patchSize}|${settings.resize}`;
+
+/**
+ * The pixels a slot runs a picture on under the settings: the picture as fitted for A when that is
+ * the size this slot wants (fitSize), else the slot's own fit of it; null while that fit is missing.
+ */
+export function slotInput(settings: Settings, info: ModelInfo, entry: Pick<ImageEntry, 'fitted' | 'sourceSize'>,
+  row: SlotRow | undefined): Rgba | null {
+  const side = inputSide(settings.inputScale, info.imgSize);
+  const want = fitSize(settings.resize, side, info.patchSize, entry.sourceSize ?? { width: side, height: side });
+  const f = entry.fitted;
+  if (f && f.width === want.width && f.height === want.height) return f;
+  return row?.fitted && row.fitKey === fitKeyOf(settings, info) ? row.fitted : null;
+}
 
 /** An error's words. */
 export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)) || 'unknown error';
@@ -186,7 +204,7 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
   };
 
   /** Fits a picture to this slot's input size (when it differs from A's), then asks again. */
-  const fitForSlot = async (key: string, size: number, fitKey: string) => {
+  const fitForSlot = async (key: string, size: number, patchSize: number, fitKey: string) => {
     const e = get().entries[key];
     if (!e || fitting.get(key)?.fitKey === fitKey) return;
     const token = ctx.nextToken();
@@ -194,7 +212,7 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
     patchRow(key, { pending: true });
     let res;
     try {
-      res = await ctx.deps.decoder.decode(e.blob, size, get().settings.resize);
+      res = await ctx.deps.decoder.decode(e.blob, size, get().settings.resize, patchSize);
     } catch (err) {
       res = { ok: false as const, message: `could not be read: ${message(err)}` };
     }
@@ -219,29 +237,25 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
     if (!e || e.status !== 'ready' || !e.fitted) return;
     if (s.visibility[key] === false) return;
     const { settings } = s;
-    const size = st.info.imgSize;
-    const grid = size / st.info.patchSize;
-
-    let input: Rgba;
-    if (e.fitted.width === size) input = e.fitted;
-    else {
-      const fitKey = `${size}|${settings.resize}`;
-      const row = st.rows[key];
-      if (row?.fitted && row.fitKey === fitKey) input = row.fitted;
-      else {
-        void fitForSlot(key, size, fitKey);
-        return;
-      }
+    const patchPx = st.info.patchSize;
+    const input = slotInput(settings, st.info, e, st.rows[key]);
+    if (!input) {
+      const side = inputSide(settings.inputScale, st.info.imgSize);
+      void fitForSlot(key, side, patchPx, fitKeyOf(settings, st.info));
+      return;
     }
-    let mask = maskOf(settings, e, grid);
-    if (id === 'A' && settings.pattern === 'painted' && e.paintedMask?.length !== grid * grid) {
+    const rows = input.height / patchPx;
+    const cols = input.width / patchPx;
+    let mask = maskOf(settings, e, rows, cols);
+    if (settings.pattern === 'painted' && (id === 'A' ? e.paintedMask?.length !== rows * cols : !mask)) {
       // Painting with no painting for this grid yet (a link, a picture that decoded before the model, a
-      // model of another grid): start from the seeded mask.
-      mask = Uint8Array.from(seededMask(settings, grid));
-      patchEntry(set, key, { paintedMask: mask });
+      // model of another grid or input size): A carries its painting over where it can, else starts from
+      // the seeded mask; another slot that cannot carry A's painting over uses the seeded mask.
+      mask = Uint8Array.from(mask ?? seededMask(settings, rows, cols));
+      if (id === 'A') patchEntry(set, key, { paintedMask: mask });
     }
     if (!mask) return;
-    const signature = `${st.generation}|${size}|${maskSignature(mask)}|${settings.normPixStats}`;
+    const signature = `${st.generation}|${input.width}x${input.height}|${maskSignature(mask)}|${settings.normPixStats}`;
     const labels = { ratioPct: settings.ratioPct, seed: settings.seed, pattern: settings.pattern };
     if (requested.get(key) === signature && sent.get(key) === input) {
       // Same mask under other settings (two ratios can hide as many patches): the picture stands, its labels follow.
@@ -310,7 +324,7 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
   };
 
   const installed: ModelSlot['installed'] = (source, r, o = {}) => {
-    const prevSize = ctx.imgSize();
+    const prev = ctx.fitTarget();
     const info: ModelInfo = r.info;
     set((s) => ({
       slots: {
@@ -324,7 +338,8 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
       },
     }));
     requested.clear();
-    if (id === 'A' && info.imgSize !== prevSize) ctx.refitAll();
+    const now = ctx.fitTarget();
+    if (id === 'A' && (now.side !== prev.side || now.patch !== prev.patch)) ctx.refitAll();
     if (source.kind === 'hub') ctx.keepStorage();
     ctx.scheduleRefresh();
   };

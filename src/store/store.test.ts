@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createAppStore } from './createAppStore';
 import { memoryPersistence } from './persistence';
 import { DEFAULT_SETTINGS, parseUrlSettings, serializeSettings } from './settings';
-import { SWEEP_RATIOS, sweepKey } from './imagesSlice';
+import { CAMERA_LANE, SWEEP_RATIOS, sweepKey } from './imagesSlice';
 import { seededMask } from './masks';
 import type { AppDeps } from './types';
-import { FakeClient, FakeDecoder, file, flush, TINY_INFO } from '../../tests/unit/fakes';
+import { FakeClient, FakeDecoder, file, flush, solidRgba, TINY_INFO } from '../../tests/unit/fakes';
 import { countMasked, lenKeepFor, maskFor } from '../shared/masking';
 import type { MaskPattern } from '../protocol/messages';
 
@@ -328,6 +328,29 @@ describe('latest wins', () => {
     expect(client.images.get(a)).toBe(get().entries[a].fitted);
     expect(client.calls[1].image).toBe(get().entries[a].fitted);
   });
+
+  it('runs at twice the checkpoint size, and at the photo\'s aspect, on that grid\'s mask', async () => {
+    const { get, decoder, client } = setup();
+    await get().boot();
+    await get().addFiles([file('a.png')]);
+    await flush();
+    const [a] = get().order;
+    get().setInputScale('double');
+    await flush();
+    const p = TINY_INFO.patchSize;
+    expect(decoder.calls.at(-1)).toEqual({ size: 2 * TINY_INFO.imgSize, mode: 'crop', patch: p });
+    const double = client.calls.at(-1)!;
+    expect([double.image!.width, double.image!.height]).toEqual([2 * TINY_INFO.imgSize, 2 * TINY_INFO.imgSize]);
+    expect(Array.from(double.params.mask)).toEqual(Array.from(seededMask({ pattern: 'random', ratioPct: 75, seed: 0 }, 2 * GRID)));
+    expect(get().slots.A.rows[a].result!.recon.reconstruction.width).toBe(2 * TINY_INFO.imgSize);
+    // Whole picture: the fake's 640 x 480 source at a long side of 8 patches is 8 x 6 patches.
+    get().setResize('whole');
+    await flush();
+    const whole = client.calls.at(-1)!;
+    expect([whole.image!.width, whole.image!.height]).toEqual([8 * p, 6 * p]);
+    expect(Array.from(whole.params.mask)).toEqual(Array.from(seededMask({ pattern: 'random', ratioPct: 75, seed: 0 }, 6, 8)));
+    expect(get().entries[a].fitted).toBe(whole.image);
+  });
 });
 
 describe('painted pattern', () => {
@@ -538,5 +561,35 @@ describe('links and first visits', () => {
     expect(get().order).toEqual(keys);
     expect((await persistence.load()).images.map((i) => i.key).sort()).toEqual([...keys].sort());
     expect(get().removed).toBeNull();
+  });
+});
+
+describe('camera frames', () => {
+  it('go through slot A on one latest-wins lane: a frame waiting behind a newer one is dropped, not queued', async () => {
+    const { get, client } = setup();
+    await get().boot();
+    const frame = (v: number) => solidRgba(TINY_INFO.imgSize, v);
+    const frames = [frame(10), frame(20), frame(30)];
+    const results = await Promise.all(frames.map((f) => get().reconstructFrame(f)));
+    // The first was in the worker, the second waited and was replaced by the third.
+    expect(results.map((r) => (r ? r.input : null))).toEqual([frames[0], null, frames[2]]);
+    const calls = client.callsFor(CAMERA_LANE);
+    expect(calls.filter((c) => c.sent)).toHaveLength(2);
+    expect(Array.from(results[2]!.mask)).toEqual(expectedMask(75));
+    expect(results[2]!.recon.reconstruction.width).toBe(TINY_INFO.imgSize);
+    // No row is made for a frame; stopping drops the frame from the worker.
+    expect(get().order).toEqual([]);
+    get().stopFrames();
+    expect(client.forgetImageCalls).toEqual([`${CAMERA_LANE}:${TINY_INFO.imgSize}x${TINY_INFO.imgSize}`]);
+  });
+
+  it('a frame on another grid gets that grid\'s mask; nothing runs before a model is ready', async () => {
+    const { get } = setup();
+    expect(await get().reconstructFrame(solidRgba(TINY_INFO.imgSize))).toBeNull();
+    await get().boot();
+    const wide = { width: 2 * TINY_INFO.imgSize, height: TINY_INFO.imgSize, data: new Uint8ClampedArray(2 * TINY_INFO.imgSize ** 2 * 4) };
+    const r = await get().reconstructFrame(wide);
+    expect(Array.from(r!.mask)).toEqual(Array.from(seededMask({ pattern: 'random', ratioPct: 75, seed: 0 }, GRID, 2 * GRID)));
+    await expect(get().reconstructFrame({ width: 33, height: 32, data: new Uint8ClampedArray(33 * 32 * 4) })).rejects.toThrow(/not whole 8 px patches/);
   });
 });

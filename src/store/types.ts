@@ -17,9 +17,13 @@ export interface DecodedImage {
 
 export type DecodeResult = { ok: true; image: DecodedImage } | { ok: false; message: string };
 
-/** Turns a file into model-sized pixels; never throws: a bad file gives `{ ok: false, message }`. */
+/**
+ * Turns a file into model-sized pixels (`size` px square, or for 'whole' the photo's aspect with a
+ * long side of `size` px, sides whole multiples of `patch` px (DEFAULT_PATCH_SIZE when left out): fitSize in src/shared/inputSize.ts);
+ * never throws: a bad file gives `{ ok: false, message }`.
+ */
 export interface ImageDecoder {
-  decode(blob: Blob, size: number, mode: ResizeMode): Promise<DecodeResult>;
+  decode(blob: Blob, size: number, mode: ResizeMode, patch?: number): Promise<DecodeResult>;
 }
 
 /** The model slots: A is the page's checkpoint, B the one it is compared with. */
@@ -103,6 +107,14 @@ export interface ImagesSlice {
   /** Runs the ratio sweep for one image (slot A). */
   runSweep(key: string): void;
   closeSweep(key: string): void;
+  /**
+   * Reconstructs one camera frame (RGBA fitted to slot A's input, see fitSize) under the settings'
+   * seeded mask on the frame's grid, on the camera's own worker lane (latest wins: a frame replaced
+   * while waiting resolves to null). Null too when no model runs.
+   */
+  reconstructFrame(frame: Rgba): Promise<ShownResult | null>;
+  /** The camera stopped: its last frame leaves the worker. */
+  stopFrames(): void;
 }
 
 export interface SettingsSlice {
@@ -113,6 +125,7 @@ export interface SettingsSlice {
   setPattern(pattern: MaskPattern): void;
   setMaskStyle(style: Settings['maskStyle']): void;
   setResize(mode: ResizeMode): void;
+  setInputScale(scale: Settings['inputScale']): void;
   setGrid(on: boolean): void;
   setHeatmap(on: boolean): void;
   setNormPixStats(stats: Settings['normPixStats']): void;
@@ -295,10 +308,8 @@ export interface StoreContext {
   scheduleRefresh(): void;
   /** Runs a persistence call, reporting (once) when storage fails. */
   persist(fn: (p: Persistence) => Promise<void>): void;
-  /** Slot A's input size (what images are fitted to). */
-  imgSize(): number;
-  /** Slot A's patch count, null before its first checkpoint. */
-  numPatches(): number | null;
+  /** What images are fitted to: slot A's input side under the settings (px) and its patch size (px). */
+  fitTarget(): { side: number; patch: number };
   /** Re-fits every image (new resize mode or model size). */
   refitAll(): void;
 }

@@ -7,6 +7,7 @@ import { loadCheckpoint, openCheckpoint } from '../checkpoints/load';
 import { LoadError } from '../shared/errors';
 import { Mae, randomParams, reconstructImage, DEFAULT_LAYER_NORM_EPS, type MaeBuilder, type MaeConfig } from '../model';
 import { assertNever, type ModelInfo, type Rgba, type WorkerRequest, type WorkerResponse } from '../protocol/messages';
+import { inputProblem } from '../shared/inputSize';
 import { deviceLost, selectBackend } from './backend';
 import { setCurrentWeights } from './current';
 import { installFailed, loadFailed } from './errors';
@@ -24,12 +25,16 @@ const TINY_RANDOM_ARCH: MaeConfig = {
 };
 /** The progress stage of reading weights into the model (named in the page's load bar). */
 const UPLOAD_STAGE = 'weights';
+/** Models on other patch grids kept at once (each holds its two interpolated position tables on the device). */
+const MAX_GRID_MODELS = 2;
 /** Progress messages are sent at most this often, in ms. */
 const PROGRESS_INTERVAL_MS = 100;
 
 const post = (msg: WorkerResponse, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
 
 let model: Mae | null = null;
+/** The checkpoint on other patch grids (Mae.atGrid), by `colsxrows`, least recently used first; freed before `model` is. */
+const gridModels = new Map<string, Mae>();
 /** The page's images, fitted to the model's size, by key (sent once each with setImage). */
 const images = new Map<string, Rgba>();
 /** Reconstructions waiting, in arrival order. */
@@ -48,32 +53,66 @@ function infoOf(m: Mae): ModelInfo {
   };
 }
 
+/** Frees the models on other grids (before their checkpoint's model goes). */
+function dropGridModels(): void {
+  for (const m of gridModels.values()) m.dispose();
+  gridModels.clear();
+}
+
+/** The checkpoint's model for a picture of this size: its own, or one on that grid (made once, kept for the next). */
+async function modelFor(base: Mae, width: number, height: number): Promise<Mae> {
+  const p = base.config.patchSize;
+  const grid = { rows: height / p, cols: width / p };
+  if (grid.rows === base.grid.rows && grid.cols === base.grid.cols) return base;
+  const key = `${grid.cols}x${grid.rows}`;
+  let m = gridModels.get(key);
+  if (m) gridModels.delete(key);
+  else {
+    m = await base.atGrid(grid);
+    if (model !== base) {
+      // A new checkpoint came in meanwhile (installs wait for this job, so this is defensive).
+      m.dispose();
+      throw new Error('the checkpoint changed');
+    }
+    while (gridModels.size >= MAX_GRID_MODELS) {
+      const [oldest, old] = gridModels.entries().next().value!;
+      old.dispose();
+      gridModels.delete(oldest);
+    }
+  }
+  gridModels.set(key, m);
+  return m;
+}
+
 async function runReconstruct(req: ReconstructRequest): Promise<void> {
   if (!model) {
     post({ type: 'error', id: req.id, message: 'no checkpoint is loaded yet', fatal: false });
     return;
   }
-  const size = model.config.imgSize;
   const image = images.get(req.imageKey);
   if (!image) {
     post({ type: 'error', id: req.id, message: `no image “${req.imageKey}” was set`, fatal: false });
     return;
   }
-  if (image.width !== size || image.height !== size) {
-    post({ type: 'error', id: req.id, message: `image is ${image.width}x${image.height}, the model takes ${size}x${size}`, fatal: false });
+  const { width, height } = image;
+  const problem = inputProblem(image, model.config.patchSize);
+  if (problem) {
+    post({ type: 'error', id: req.id, message: problem, fatal: false });
     return;
   }
-  if (req.mask.length !== model.numPatches) {
-    post({ type: 'error', id: req.id, message: `the mask has ${req.mask.length} entries, the model has ${model.numPatches} patches`, fatal: false });
+  const patches = (width / model.config.patchSize) * (height / model.config.patchSize);
+  if (req.mask.length !== patches) {
+    post({ type: 'error', id: req.id, message: `the mask has ${req.mask.length} entries, the picture has ${patches} patches`, fatal: false });
     return;
   }
   const t0 = performance.now();
-  const r = await reconstructImage(model, image.data, { mask: { pattern: 'painted', mask: req.mask }, normPixStats: req.normPixStats });
+  const m = await modelFor(model, width, height);
+  const r = await reconstructImage(m, image.data, { mask: { pattern: 'painted', mask: req.mask }, normPixStats: req.normPixStats });
   const finite = (v: number | null) => (v === null || Number.isFinite(v) ? v : null);
   post({
     type: 'reconstruction', id: req.id, imageKey: req.imageKey,
-    reconstruction: { width: size, height: size, data: r.reconstruction },
-    pasted: { width: size, height: size, data: r.pasted },
+    reconstruction: { width, height, data: r.reconstruction },
+    pasted: { width, height, data: r.pasted },
     errorMap: r.errorMap,
     metrics: { mse: r.mse, psnr: finite(r.psnr), maskedCount: r.maskedCount, loss: r.loss },
     timings: { totalMs: performance.now() - t0, modelMs: r.modelMs },
@@ -179,6 +218,7 @@ async function handleLoad(req: LoadRequest): Promise<void> {
         post(installFailed(req.id, e));
         return;
       }
+      dropGridModels();
       model?.dispose();
       model = next;
       setCurrentWeights(config, source.kind === 'random'

@@ -42,14 +42,20 @@ export async function startPreview(): Promise<{ url: string; close: () => Promis
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((r) => server.httpServer.close(() => r())), server };
 }
 
-/** The built site and a browser for one test file: started before its tests, closed after them. */
-export function useSite(): { readonly browser: Browser; readonly url: string } {
+/** Chromium's fake camera (a test pattern) with its permission prompt answered yes. */
+export const FAKE_CAMERA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] as const;
+
+/**
+ * The built site and a browser for one test file: started before its tests, closed after them.
+ * `extraArgs`: Chromium flags added to CHROMIUM_ARGS (e.g. FAKE_CAMERA_ARGS).
+ */
+export function useSite(o: { extraArgs?: readonly string[] } = {}): { readonly browser: Browser; readonly url: string } {
   const site = {} as { browser: Browser; url: string };
   let server: Awaited<ReturnType<typeof startPreview>> | null = null;
   beforeAll(async () => {
     server = await startPreview();
     site.url = server.url;
-    site.browser = await launchBrowser();
+    site.browser = await launchBrowser([...CHROMIUM_ARGS, ...(o.extraArgs ?? [])]);
   });
   afterAll(async () => {
     await site.browser?.close();

@@ -2,6 +2,7 @@
 import type { BackendName, CheckpointSource, ModelInfo, ResizeMode, Rgba } from '../../src/protocol/messages';
 import type { ClientEvent, ModelClient, ReconstructParams, Reconstruction } from '../../src/worker-client/types';
 import type { DecodeResult, ImageDecoder } from '../../src/store/types';
+import { DEFAULT_PATCH_SIZE, fitSize } from '../../src/shared/inputSize';
 
 export const TINY_INFO: ModelInfo = {
   imgSize: 32, patchSize: 8, embedDim: 16, depth: 1, numHeads: 2, decoderEmbedDim: 8, decoderDepth: 1,
@@ -101,7 +102,7 @@ export class FakeClient implements ModelClient {
             call.reject(new Error(`no image ${params.imageKey} in the worker`));
             return null;
           }
-          const r = fakeReconstruction(params, this.running, id);
+          const r = fakeReconstruction(params, this.running, id, call.image);
           call.resolve(r);
           return r;
         },
@@ -190,17 +191,18 @@ export class FakeClient implements ModelClient {
   }
 }
 
-export function fakeReconstruction(p: ReconstructParams, info: ModelInfo, id = 1): Reconstruction {
-  const g = info.imgSize / info.patchSize;
-  const n = g * g;
-  if (p.mask.length !== n) throw new Error(`mask has ${p.mask.length} entries, the model ${n} patches`);
+/** A reconstruction shaped as the worker's: at the image's size when given (any grid), else the checkpoint's. */
+export function fakeReconstruction(p: ReconstructParams, info: ModelInfo, id = 1, image?: Rgba): Reconstruction {
+  const width = image?.width ?? info.imgSize;
+  const height = image?.height ?? info.imgSize;
+  const n = (width / info.patchSize) * (height / info.patchSize);
+  if (p.mask.length !== n) throw new Error(`mask has ${p.mask.length} entries, the picture ${n} patches`);
   const mask = p.mask;
   const masked = mask.reduce((a, v) => a + v, 0);
-  const size = info.imgSize;
-  const px = () => ({ width: size, height: size, data: new Uint8ClampedArray(size * size * 4).fill(100) });
+  const px = () => ({ width, height, data: new Uint8ClampedArray(width * height * 4).fill(100) });
   return {
     type: 'reconstruction', id, imageKey: p.imageKey, reconstruction: px(), pasted: px(),
-    errorMap: new Float32Array(size * size).fill(4),
+    errorMap: new Float32Array(width * height).fill(4),
     metrics: masked ? { mse: 4, psnr: 42.1, maskedCount: masked, loss: 0.1 } : { mse: null, psnr: null, maskedCount: 0, loss: null },
     timings: { totalMs: 12, modelMs: 10 },
   };
@@ -208,14 +210,19 @@ export function fakeReconstruction(p: ReconstructParams, info: ModelInfo, id = 1
 
 export const solidRgba = (size: number, v = 128): Rgba => ({ width: size, height: size, data: new Uint8ClampedArray(size * size * 4).fill(v) });
 
-/** Decodes any blob whose text does not start with "bad" into a solid square; "bad" ones fail. */
+/** The source size of every picture the fake decoder decodes, in px. */
+export const FAKE_SOURCE = { width: 640, height: 480 } as const;
+
+/** Decodes any blob whose text does not start with "bad" into a solid picture (fitSize of a 640 x 480 source); "bad" ones fail. */
 export class FakeDecoder implements ImageDecoder {
-  calls: { size: number; mode: ResizeMode }[] = [];
-  async decode(blob: Blob, size: number, mode: ResizeMode): Promise<DecodeResult> {
-    this.calls.push({ size, mode });
+  calls: { size: number; mode: ResizeMode; patch?: number }[] = [];
+  async decode(blob: Blob, size: number, mode: ResizeMode, patch?: number): Promise<DecodeResult> {
+    this.calls.push({ size, mode, patch });
     const text = await blob.text();
     if (text.startsWith('bad')) return { ok: false, message: 'could not be decoded: the file is corrupt or not an image' };
-    return { ok: true, image: { rgba: solidRgba(size), sourceWidth: 640, sourceHeight: 480 } };
+    const { width, height } = fitSize(mode, size, patch ?? DEFAULT_PATCH_SIZE, FAKE_SOURCE);
+    const rgba = { width, height, data: new Uint8ClampedArray(width * height * 4).fill(128) };
+    return { ok: true, image: { rgba, sourceWidth: FAKE_SOURCE.width, sourceHeight: FAKE_SOURCE.height } };
   }
 }
 

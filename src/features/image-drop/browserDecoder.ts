@@ -30,7 +30,7 @@ export function createBrowserFitter(): Fitter {
       const p = pending.get(r.id);
       if (!p) return;
       pending.delete(r.id);
-      if (r.ok) p.resolve({ rgba: { width: r.size, height: r.size, data: r.data }, sourceWidth: r.sourceWidth, sourceHeight: r.sourceHeight });
+      if (r.ok) p.resolve({ rgba: { width: r.width, height: r.height, data: r.data }, sourceWidth: r.sourceWidth, sourceHeight: r.sourceHeight });
       else p.reject(new DecodeFailure(r.kind, r.message));
     };
     worker.onerror = (e) => {
@@ -40,24 +40,24 @@ export function createBrowserFitter(): Fitter {
     return worker;
   };
 
-  const inWorker = (w: Worker, blob: Blob, size: number, mode: ResizeMode) => new Promise<DecodedImage>((resolve, reject) => {
+  const inWorker = (w: Worker, blob: Blob, size: number, mode: ResizeMode, patch: number) => new Promise<DecodedImage>((resolve, reject) => {
     const id = nextId++;
     pending.set(id, { resolve, reject });
-    const job: DecodeJob = { id, blob, size, mode };
+    const job: DecodeJob = { id, blob, size, mode, patch };
     w.postMessage(job);
   });
 
-  return async (blob, size, mode) => {
+  return async (blob, size, mode, patch) => {
     const w = getWorker();
     if (w) {
       try {
-        return await inWorker(w, blob, size, mode);
+        return await inWorker(w, blob, size, mode, patch);
       } catch (e) {
         if (!(e instanceof DecodeFailure && e.kind === 'unsupported')) throw e;
         // The worker cannot decode here (no OffscreenCanvas): use this thread from now on.
         if (worker) giveUp('unsupported');
       }
     }
-    return fitBlob(blob, size, mode);
+    return fitBlob(blob, size, mode, patch);
   };
 }

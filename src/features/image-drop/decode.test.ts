@@ -4,6 +4,9 @@ import { dragHasFiles, filesFromTransfer, isTextTarget } from './intake';
 import { parseSampleIndex, fetchSamples } from './samples';
 
 const SIZE = 8;
+/** A model input side and patch for the whole-picture case, in px. */
+const WHOLE_SIZE = 224;
+const WHOLE_PATCH = 16;
 const okFitter: Fitter = async (_blob, size) => ({ rgba: { width: size, height: size, data: new Uint8ClampedArray(size * size * 4) }, sourceWidth: 640, sourceHeight: 480 });
 const failingFitter: Fitter = async () => { throw new DOMException('The source image could not be decoded.', 'InvalidStateError'); };
 const neverCalled: Fitter = async () => { throw new Error('the fitter must not be called'); };
@@ -53,17 +56,31 @@ describe('decoding a file', () => {
   });
 
   it('checks the size the decoder reports, too', async () => {
-    const tooMany: Fitter = async (b, s) => ({ ...(await okFitter(b, s, 'crop')), sourceWidth: 12000, sourceHeight: 12000 });
+    const tooMany: Fitter = async (b, s) => ({ ...(await okFitter(b, s, 'crop', WHOLE_PATCH)), sourceWidth: 12000, sourceHeight: 12000 });
     const r = await decodeFile(new Blob(['x'], { type: 'image/x-unknown' }), SIZE, 'crop', tooMany);
     expect(!r.ok && r.message).toMatch(/megapixels/);
     const limits: Fitter = async () => { throw new DecodeFailure('limits', 'the image has no pixels (0 × 0)'); };
     expect(await decodeFile(png(1, 1), SIZE, 'crop', limits)).toEqual({ ok: false, message: 'the image has no pixels (0 × 0)' });
   });
 
+  it('whole picture: accepts the photo\'s aspect in whole patches, refuses another size', async () => {
+    // 640 x 480 at a long side of WHOLE_SIZE px: 14 x 11 patches of PATCH px (10.5 rounds to 11).
+    const [SIZE, PATCH] = [WHOLE_SIZE, WHOLE_PATCH];
+    const aspect: Fitter = async (_b, size, _mode, patch) => {
+      const w = size;
+      const h = Math.round((size * 480) / 640 / patch) * patch;
+      return { rgba: { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) }, sourceWidth: 640, sourceHeight: 480 };
+    };
+    const r = await decodeFile(png(640, 480), SIZE, 'whole', aspect, PATCH);
+    expect(r.ok && [r.image.rgba.width, r.image.rgba.height]).toEqual([SIZE, 11 * PATCH]);
+    const square = await decodeFile(png(640, 480), SIZE, 'whole', okFitter, PATCH);
+    expect(!square.ok && square.message).toBe(`decoding produced ${SIZE} × ${SIZE} pixels instead of ${SIZE} × ${11 * PATCH}`);
+  });
+
   it('keeps the others working when one file fails', async () => {
     const decoder = createFileDecoder(async (blob, size, mode) => {
       if ((await blob.text()).includes('broken')) throw new Error('bad data');
-      return okFitter(blob, size, mode);
+      return okFitter(blob, size, mode, WHOLE_PATCH);
     });
     const results = await Promise.all([
       decoder.decode(new Blob(['a'], { type: 'image/png' }), SIZE, 'crop'),

@@ -3,6 +3,7 @@
 // browser, a fake in tests).
 import type { ResizeMode } from '../../protocol/messages';
 import type { DecodeResult, DecodedImage, ImageDecoder } from '../../store/types';
+import { DEFAULT_PATCH_SIZE, fitSize } from '../../shared/inputSize';
 
 /** Largest side accepted, in pixels. */
 export const MAX_SIDE = 16384;
@@ -21,8 +22,12 @@ export class DecodeFailure extends Error {
   }
 }
 
-/** Decodes a blob and fits it to `size` x `size`; throws DecodeFailure (or anything, taken as a decode error). */
-export type Fitter = (blob: Blob, size: number, mode: ResizeMode) => Promise<DecodedImage>;
+/**
+ * Decodes a blob and fits it to `size` x `size` (crop, squash) or to the photo's aspect with a long
+ * side of `size` (whole; sides whole multiples of `patch`, see fitSize); throws DecodeFailure (or
+ * anything, taken as a decode error).
+ */
+export type Fitter = (blob: Blob, size: number, mode: ResizeMode, patch: number) => Promise<DecodedImage>;
 
 const mp = (w: number, h: number) => `${((w * h) / 1e6).toFixed(w * h >= 1e7 ? 0 : 1)} megapixels`;
 
@@ -113,7 +118,7 @@ const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)) || 
  * One file, end to end: cheap checks first (empty, huge, not an image, too many pixels by its
  * header), then the fitter, then the decoded size. Never throws.
  */
-export async function decodeFile(blob: Blob, size: number, mode: ResizeMode, fit: Fitter): Promise<DecodeResult> {
+export async function decodeFile(blob: Blob, size: number, mode: ResizeMode, fit: Fitter, patch = DEFAULT_PATCH_SIZE): Promise<DecodeResult> {
   const fail = (message: string): DecodeResult => ({ ok: false, message });
   if (blob.size === 0) return fail('the file is empty');
   if (blob.size > MAX_FILE_BYTES) return fail(`the file is too large (${Math.round(blob.size / 2 ** 20)} MB; at most ${MAX_FILE_BYTES / 2 ** 20} MB)`);
@@ -133,15 +138,17 @@ export async function decodeFile(blob: Blob, size: number, mode: ResizeMode, fit
   }
   let image: DecodedImage;
   try {
-    image = await fit(blob, size, mode);
+    image = await fit(blob, size, mode, patch);
   } catch (e) {
     if (e instanceof DecodeFailure && e.kind === 'limits') return fail(e.message);
     return fail(`could not be decoded: the file is corrupt or in a format this browser cannot read (${errText(e)})`);
   }
   const problem = dimensionProblem(image.sourceWidth, image.sourceHeight);
   if (problem) return fail(problem);
-  if (image.rgba.width !== size || image.rgba.height !== size || image.rgba.data.length !== size * size * 4) {
-    return fail(`decoding produced ${image.rgba.width} × ${image.rgba.height} pixels instead of ${size} × ${size}`);
+  const want = fitSize(mode, size, patch, { width: image.sourceWidth, height: image.sourceHeight });
+  const { width, height, data } = image.rgba;
+  if (width !== want.width || height !== want.height || data.length !== want.width * want.height * 4) {
+    return fail(`decoding produced ${width} × ${height} pixels instead of ${want.width} × ${want.height}`);
   }
   return { ok: true, image };
 }
@@ -172,6 +179,6 @@ export function limitConcurrency<A extends unknown[], R>(fn: (...args: A) => Pro
 
 /** The store's decoder over a fitter, two files at a time. */
 export function createFileDecoder(fit: Fitter, concurrency = 2): ImageDecoder {
-  const limited = limitConcurrency((blob: Blob, size: number, mode: ResizeMode) => decodeFile(blob, size, mode, fit), concurrency);
+  const limited = limitConcurrency((blob: Blob, size: number, mode: ResizeMode, patch?: number) => decodeFile(blob, size, mode, fit, patch), concurrency);
   return { decode: limited };
 }

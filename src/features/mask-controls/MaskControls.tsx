@@ -3,6 +3,7 @@ import type { MaskPattern, NormPixStats, ResizeMode } from '../../protocol/messa
 import type { MaskStyle } from '../../shared/panels';
 import { countMasked } from '../../shared/masking';
 import { seededMask } from '../../store/masks';
+import { inputSide, MAX_INPUT_PATCHES, type InputScale } from '../../shared/inputSize';
 import { MAX_RATIO_PCT, parseSeedInput } from '../../store/settings';
 import { useApp, useAppStore } from '../../store/react';
 
@@ -51,10 +52,22 @@ export function MaskControls() {
   const info = useApp((s) => s.slots.A.info);
   const compareNormPix = useApp((s) => !!s.slots.B.info?.normPixLoss);
   const actions = useAppStore().getState();
-  const ids = { ratio: useId(), pattern: useId(), style: useId(), resize: useId(), stats: useId(), seed: useId() };
+  const ids = { ratio: useId(), pattern: useId(), style: useId(), resize: useId(), input: useId(), stats: useId(), seed: useId() };
   const painted = settings.pattern === 'painted';
-  const grid = info ? info.imgSize / info.patchSize : null;
-  const numPatches = grid !== null ? grid * grid : null;
+  // The first picture's patch grid (every picture's, unless a whole picture has its own aspect).
+  const firstFit = useApp((s) => {
+    const key = s.order.find((k) => s.entries[k]?.fitted);
+    return key ? s.entries[key].fitted : null;
+  });
+  const trained = info ? info.imgSize : null;
+  const side = trained !== null ? inputSide(settings.inputScale, trained) : null;
+  const rows = info && firstFit ? firstFit.height / info.patchSize : side !== null && info ? side / info.patchSize : null;
+  const cols = info && firstFit ? firstFit.width / info.patchSize : rows;
+  const grid = rows !== null && cols !== null && Number.isInteger(rows) && Number.isInteger(cols) ? { rows, cols } : null;
+  const numPatches = grid ? grid.rows * grid.cols : null;
+  // Another grid than the one the checkpoint was trained on: say so, plainly.
+  const offTrained = info !== null && trained !== null && grid !== null
+    && (grid.rows * info.patchSize !== trained || grid.cols * info.patchSize !== trained);
   // Painting: the readout is the first picture's painted share, not the slider's stale ratio.
   const paintedMask = useApp((s) => {
     const key = s.order.find((k) => s.entries[k]?.paintedMask);
@@ -82,8 +95,8 @@ export function MaskControls() {
         <p className="hint">
           {painted
             ? `Painting: click or drag on a masked panel (or focus it and use the arrow keys and Space) to hide or reveal patches${paintedCount !== null && paintedMask ? `; ${paintedCount} of ${paintedMask.length} hidden in the first picture` : ''}.`
-            : grid !== null && numPatches !== null
-              ? `${countMasked(seededMask(settings, grid))} of ${numPatches} patches hidden`
+            : grid && numPatches !== null
+              ? `${countMasked(seededMask(settings, grid.rows, grid.cols))} of ${numPatches} patches hidden`
               : '\u00a0'}
         </p>
       </div>
@@ -120,7 +133,24 @@ export function MaskControls() {
           onChange={(e) => actions.setResize(e.target.value as ResizeMode)}>
           <option value="crop">Centre crop</option>
           <option value="squash">Squash</option>
+          <option value="whole">Whole picture (its own aspect)</option>
         </select>
+      </div>
+
+      <div className="control" data-testid="input-size-control">
+        <label htmlFor={ids.input}>Model input</label>
+        <select id={ids.input} data-testid="input-scale" value={settings.inputScale} aria-describedby={`${ids.input}-hint`}
+          onChange={(e) => actions.setInputScale(e.target.value as InputScale)}
+          title={`The long side the picture is given to the model at (at most ${MAX_INPUT_PATCHES} patches)`}>
+          <option value="native">{trained ?? 224} px (trained size)</option>
+          <option value="double">{2 * (trained ?? 224)} px</option>
+        </select>
+        <p id={`${ids.input}-hint`} className={`hint ${offTrained ? 'hint-warn' : ''}`} data-testid="input-size-note"
+          data-trained={trained ?? ''} data-grid-rows={grid?.rows ?? ''} data-grid-cols={grid?.cols ?? ''}>
+          {offTrained && grid && info
+            ? `The model was trained at ${trained} px (${trained! / info.patchSize}×${trained! / info.patchSize} patches); here it sees ${grid.cols * info.patchSize}×${grid.rows * info.patchSize} px (${grid.cols}×${grid.rows} patches) with its position embeddings stretched bicubically, as the reference's interpolate_pos_embed. Expect it to do somewhat worse than at its own size.`
+            : trained !== null ? `As trained: ${trained} px.` : '\u00a0'}
+        </p>
       </div>
 
       {normPix && (
@@ -151,7 +181,7 @@ export function MaskControls() {
           <span>Error heatmap</span>
         </label>
         <button type="button" className="button button-quiet" data-testid="reset-settings" onClick={actions.resetSettings}
-          title="Mask ratio 75 %, seed 0, random pattern, grey, centre crop, no grid or heatmap">Reset settings</button>
+          title="Mask ratio 75 %, seed 0, random pattern, grey, centre crop at the trained size, no grid or heatmap">Reset settings</button>
       </div>
     </section>
   );

@@ -8,15 +8,18 @@ export function strokeModeAt(mask: ArrayLike<number>, index: number): StrokeMode
   return mask[index] ? 'reveal' : 'hide';
 }
 
-/** The patch under a point of an element of size `width` x `height` showing a `grid` x `grid` image; null outside. */
-export function patchAt(x: number, y: number, width: number, height: number, grid: number): number | null {
+/**
+ * The patch under a point of an element of size `width` x `height` showing a `grid` (rows) x `cols`
+ * patch image (square when `cols` is left out); null outside.
+ */
+export function patchAt(x: number, y: number, width: number, height: number, grid: number, cols = grid): number | null {
   if (!(width > 0 && height > 0) || !(x >= 0 && y >= 0 && x < width && y < height)) return null;
-  const col = Math.min(grid - 1, Math.floor((x / width) * grid));
+  const col = Math.min(cols - 1, Math.floor((x / width) * cols));
   const row = Math.min(grid - 1, Math.floor((y / height) * grid));
-  return row * grid + col;
+  return row * cols + col;
 }
 
-/** Patches on the grid line from `from` to `to`, both included (Bresenham), so a fast drag leaves no gaps. */
+/** Patches on the grid line from `from` to `to` on a grid `grid` patches wide, both included (Bresenham), so a fast drag leaves no gaps. */
 export function patchesBetween(from: number, to: number, grid: number): number[] {
   let x0 = from % grid;
   let y0 = Math.floor(from / grid);
@@ -72,7 +75,7 @@ export function beginStroke(mask: Uint8Array, index: number): { stroke: Stroke; 
   return { stroke: { mode, last: index }, mask: applyStroke(mask, [index], mode) };
 }
 
-/** Continues a stroke to `index`, filling the patches in between. */
+/** Continues a stroke to `index`, filling the patches in between (on a grid `grid` patches wide). */
 export function continueStroke(stroke: Stroke, mask: Uint8Array, index: number, grid: number): { stroke: Stroke; mask: Uint8Array } {
   if (index === stroke.last) return { stroke, mask };
   return { stroke: { ...stroke, last: index }, mask: applyStroke(mask, patchesBetween(stroke.last, index, grid), stroke.mode) };
@@ -85,15 +88,18 @@ export const maskedCount = (mask: ArrayLike<number>): number => {
   return n;
 };
 
-/** The keyboard cursor after a key press (arrows, Home/End for the row ends); null for other keys. */
-export function moveCursor(index: number, key: string, grid: number): number | null {
+/**
+ * The keyboard cursor after a key press (arrows, Home/End for the row ends) on a grid `grid` patches
+ * wide and `rows` high (square when `rows` is left out); null for other keys.
+ */
+export function moveCursor(index: number, key: string, grid: number, rows = grid): number | null {
   const row = Math.floor(index / grid);
   const col = index % grid;
   switch (key) {
     case 'ArrowLeft': return row * grid + Math.max(0, col - 1);
     case 'ArrowRight': return row * grid + Math.min(grid - 1, col + 1);
     case 'ArrowUp': return Math.max(0, row - 1) * grid + col;
-    case 'ArrowDown': return Math.min(grid - 1, row + 1) * grid + col;
+    case 'ArrowDown': return Math.min(rows - 1, row + 1) * grid + col;
     case 'Home': return row * grid;
     case 'End': return row * grid + grid - 1;
     default: return null;

@@ -2,6 +2,7 @@
 // or reveal), drag to extend it; the mask updates live and is saved when the stroke ends.
 import { useCallback, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { useAppStore } from '../../store/react';
+import type { GridShape } from '../../shared/inputSize';
 import { beginStroke, continueStroke, moveCursor, patchAt, togglePatch, type Stroke } from './paint';
 
 export interface PaintHandlers {
@@ -12,15 +13,15 @@ export interface PaintHandlers {
   onLostPointerCapture(e: PointerEvent<HTMLElement>): void;
 }
 
-/** Handlers for the element showing image `key`'s masked panel; `grid` patches a side, null when not painting. */
-export function usePaintStroke(key: string, grid: number | null): PaintHandlers {
+/** Handlers for the element showing image `key`'s masked panel; `grid` its patch grid, null when not painting. */
+export function usePaintStroke(key: string, grid: GridShape | null): PaintHandlers {
   const store = useAppStore();
   const stroke = useRef<Stroke | null>(null);
 
   const patchOf = useCallback((e: PointerEvent<HTMLElement>) => {
     if (grid === null) return null;
     const r = e.currentTarget.getBoundingClientRect();
-    return patchAt(e.clientX - r.left, e.clientY - r.top, r.width, r.height, grid);
+    return patchAt(e.clientX - r.left, e.clientY - r.top, r.width, r.height, grid.rows, grid.cols);
   }, [grid]);
 
   const end = useCallback(() => {
@@ -47,7 +48,7 @@ export function usePaintStroke(key: string, grid: number | null): PaintHandlers 
     const index = patchOf(e);
     const mask = store.getState().entries[key]?.paintedMask;
     if (index === null || !mask) return;
-    const r = continueStroke(stroke.current, mask, index, grid);
+    const r = continueStroke(stroke.current, mask, index, grid.cols);
     stroke.current = r.stroke;
     if (r.mask !== mask) store.getState().setPaintedMask(key, r.mask);
   }, [grid, patchOf, store, key]);
@@ -56,12 +57,12 @@ export function usePaintStroke(key: string, grid: number | null): PaintHandlers 
 }
 
 /** Keyboard painting on the focused masked panel: arrows move a cursor, Space or Enter flips the patch. */
-export function useKeyboardPaint(key: string, grid: number | null): { cursor: number; onKeyDown(e: KeyboardEvent<HTMLElement>): void } {
+export function useKeyboardPaint(key: string, grid: GridShape | null): { cursor: number; onKeyDown(e: KeyboardEvent<HTMLElement>): void } {
   const store = useAppStore();
   const [cursor, setCursor] = useState(0);
   const onKeyDown = useCallback((e: KeyboardEvent<HTMLElement>) => {
     if (grid === null) return;
-    const at = Math.min(cursor, grid * grid - 1);
+    const at = Math.min(cursor, grid.rows * grid.cols - 1);
     if (e.key === ' ' || e.key === 'Enter') {
       e.preventDefault();
       const mask = store.getState().entries[key]?.paintedMask;
@@ -70,7 +71,7 @@ export function useKeyboardPaint(key: string, grid: number | null): { cursor: nu
       if (next !== mask) store.getState().setPaintedMask(key, next, true);
       return;
     }
-    const moved = moveCursor(at, e.key, grid);
+    const moved = moveCursor(at, e.key, grid.cols, grid.rows);
     if (moved === null) return;
     e.preventDefault();
     setCursor(moved);

@@ -12,21 +12,23 @@ export function CompareRow({ entry }: { entry: ImageEntry }) {
   const aInfo = useApp((s) => s.slots.A.info);
   const phase = useApp((s) => s.slots.B.phase);
   const a = useSlotView('A', entry);
-  const { info, row, settings, grid, mask } = useSlotView('B', entry);
+  const b = useSlotView('B', entry);
+  const { info, row, settings, grid, mask } = b;
   const result = row?.result ?? null;
   const waiting = row?.error ? 'failed' : phase === 'loading' ? 'loading B…' : 'reconstructing…';
   const panels = useSlotPanels('B', entry, waiting);
 
   if (!info || !checkpoint || grid === null) return null;
 
-  const aGrid = aInfo ? aInfo.imgSize / aInfo.patchSize : null;
-  const gridsDiffer = aGrid !== null && aGrid !== grid;
+  const aGrid = a.grid;
+  const gridsDiffer = aGrid !== null && (aGrid.rows !== grid.rows || aGrid.cols !== grid.cols);
   const same = sameMask(a.mask, mask);
+  const dims = (g: { rows: number; cols: number }) => `${g.cols}×${g.rows}`;
   let maskNote: string;
   if (gridsDiffer) {
-    maskNote = `The masks differ: B cuts the picture into ${grid}×${grid} patches of ${info.patchSize} px (at ${info.imgSize} px), A into ${aGrid}×${aGrid} of ${aInfo!.patchSize} px; B's mask comes from the same pattern, ratio and seed${settings.pattern === 'painted' ? ' (the painting, carried over to its grid)' : ''}.`;
-  } else if (aInfo && aInfo.imgSize !== info.imgSize) {
-    maskNote = `Same patches hidden, but B sees the picture at ${info.imgSize} px (A at ${aInfo.imgSize} px).`;
+    maskNote = `The masks differ: B cuts the picture into ${dims(grid)} patches of ${info.patchSize} px (at ${b.size.width}×${b.size.height} px), A into ${dims(aGrid)} of ${aInfo!.patchSize} px; B's mask comes from the same pattern, ratio and seed${settings.pattern === 'painted' ? ' (the painting, carried over to its grid)' : ''}.`;
+  } else if (aInfo && (a.size.width !== b.size.width || a.size.height !== b.size.height)) {
+    maskNote = `Same patches hidden, but B sees the picture at ${b.size.width}×${b.size.height} px (A at ${a.size.width}×${a.size.height} px).`;
   } else maskNote = same ? 'Same mask as A.' : 'Same pattern, ratio and seed as A.';
 
   return (

@@ -3,6 +3,7 @@
 import { memo, useState } from 'react';
 import { countMasked } from '../../shared/masking';
 import { maskedPanel } from '../../shared/panels';
+import { gridOf } from '../../shared/inputSize';
 import { useApp, useAppStore } from '../../store/react';
 import type { ImageEntry } from '../../store/types';
 import { formatLoss, formatMs, formatMse, formatPsnr } from '../metrics/format';
@@ -47,7 +48,7 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
   const result = row?.result ?? null;
   const pending = row?.pending ?? false;
   const { fitted, paintedMask } = entry;
-  const painting = settings.pattern === 'painted' && !!fitted && grid !== null && !!paintedMask && paintedMask.length === grid * grid;
+  const painting = settings.pattern === 'painted' && !!fitted && grid !== null && !!paintedMask && paintedMask.length === grid.rows * grid.cols;
   const paint = usePaintStroke(entry.key, painting ? grid : null);
   const keys = useKeyboardPaint(entry.key, painting ? grid : null);
   const gridOverlay = settings.grid ? grid : null;
@@ -57,15 +58,17 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
     if (!result) return;
     setSaving(true);
     try {
-      const s = result.input.width;
-      const maskedForResult = maskedPanel(result.input.data, s, s / Math.round(Math.sqrt(result.mask.length)), result.mask, settings.maskStyle);
+      const { width: s, height: h } = result.input;
+      const g = gridOf(s, h, result.mask.length);
+      if (!g) throw new Error(`a ${s}x${h} picture does not split into ${result.mask.length} patches`);
+      const maskedForResult = maskedPanel(result.input.data, s, s / g.cols, result.mask, settings.maskStyle, h);
       const m = result.recon.metrics;
       const text = figureText({
         imageName: entry.name, checkpoint: aLabel, pattern: result.pattern, ratioPct: result.ratioPct, seed: result.seed,
         maskedCount: m.maskedCount, numPatches: result.mask.length,
         mse: formatMse(m.mse).text, psnr: formatPsnr(m.psnr).text, loss: formatLoss(m.loss).text,
       });
-      const png = await labelledFigurePng([result.input.data, maskedForResult, result.recon.reconstruction.data, result.recon.pasted.data], s, text);
+      const png = await labelledFigurePng([result.input.data, maskedForResult, result.recon.reconstruction.data, result.recon.pasted.data], s, text, h);
       saveBlob(png, downloadName(entry.name, result));
     } catch (e) {
       store.getState().notify('error', `The PNG could not be made: ${(e as Error).message}`);
@@ -88,16 +91,18 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
           title: 'Click or drag to hide or reveal patches',
         },
         overlay: <div className="paint-cursor" aria-hidden="true" style={{
-          left: `${((keys.cursor % grid) / grid) * 100}%`, top: `${(Math.floor(keys.cursor / grid) / grid) * 100}%`,
-          width: `${100 / grid}%`, height: `${100 / grid}%`,
+          left: `${((keys.cursor % grid.cols) / grid.cols) * 100}%`, top: `${(Math.floor(keys.cursor / grid.cols) / grid.rows) * 100}%`,
+          width: `${100 / grid.cols}%`, height: `${100 / grid.rows}%`,
         }} />,
       },
     } : p)),
   ];
 
   const src = entry.sourceSize;
-  // How much the fit enlarges the picture (crop: the shorter side; squash: the smaller factor).
-  const upscale = src ? size / (settings.resize === 'crop' ? Math.min(src.width, src.height) : Math.max(src.width, src.height)) : null;
+  // How much the fit enlarges the picture (crop: the shorter side; squash, whole: the smaller factor).
+  const longSide = Math.max(size.width, size.height);
+  const upscale = src ? longSide / (settings.resize === 'crop' ? Math.min(src.width, src.height) : Math.max(src.width, src.height)) : null;
+  const fitWords = settings.resize === 'crop' ? 'centre crop' : settings.resize === 'squash' ? 'squashed' : 'whole picture';
   return (
     <article
       ref={ref} className={`row ${pending ? 'is-pending' : ''}`} data-testid="image-row" data-key={entry.key}
@@ -110,7 +115,7 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
         <div className="row-title">
           <h2 className="row-name" title={entry.name}>{entry.name}</h2>
           <span className="row-meta">
-            {src ? `${src.width} × ${src.height} px → ${size} px ${settings.resize === 'crop' ? 'centre crop' : 'squashed'}` : 'decoding…'}
+            {src ? `${src.width} × ${src.height} px → ${size.width === size.height ? `${size.width} px` : `${size.width} × ${size.height} px`} ${fitWords}` : 'decoding…'}
             {upscale !== null && upscale > UPSCALE_NOTE_FACTOR && (
               <span className="row-note" data-testid="upscale-note" title="A blurry, enlarged picture is easier to paint back: its figures look better than they are">
                 {' '}· enlarged {upscale.toFixed(1)}×: blurry, so its error figures flatter the model

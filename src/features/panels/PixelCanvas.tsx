@@ -10,11 +10,15 @@ function toImageData(p: Pixels): ImageData {
   return new ImageData(data, p.width, p.height);
 }
 
-/** A canvas showing RGBA pixels at their own resolution (CSS scales it); drawn in an effect, never in render. */
-export function PixelCanvas({ pixels, fallbackSize, ...rest }: { pixels: Pixels | null; fallbackSize: number } & CanvasHTMLAttributes<HTMLCanvasElement>) {
+/**
+ * A canvas showing RGBA pixels at their own resolution (CSS scales it); drawn in an effect, never in
+ * render. `fallbackSize`: its size with no pixels (a side, or width and height).
+ */
+export function PixelCanvas({ pixels, fallbackSize, ...rest }: { pixels: Pixels | null; fallbackSize: number | { width: number; height: number } } & CanvasHTMLAttributes<HTMLCanvasElement>) {
   const ref = useRef<HTMLCanvasElement>(null);
-  const width = pixels?.width ?? fallbackSize;
-  const height = pixels?.height ?? fallbackSize;
+  const fallback = typeof fallbackSize === 'number' ? { width: fallbackSize, height: fallbackSize } : fallbackSize;
+  const width = pixels?.width ?? fallback.width;
+  const height = pixels?.height ?? fallback.height;
   useEffect(() => {
     const canvas = ref.current;
     const ctx = canvas?.getContext('2d');

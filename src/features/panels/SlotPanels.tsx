@@ -7,8 +7,10 @@ import { patchMse } from '../../shared/baseline';
 import { countMasked } from '../../shared/masking';
 import { maskedPanel } from '../../shared/panels';
 import { maskOf } from '../../store/masks';
+import { slotInput } from '../../store/slot';
+import { gridOf, inputSide, type GridShape, type PixelSize } from '../../shared/inputSize';
 import { useApp } from '../../store/react';
-import type { ImageEntry, SlotId } from '../../store/types';
+import type { ImageEntry, ShownResult, SlotId } from '../../store/types';
 import { Metrics } from '../metrics/Metrics';
 import { errorHeatmap } from './heatmap';
 import { HeatmapLegend } from './HeatmapLegend';
@@ -24,16 +26,19 @@ const naming = (slot: SlotId) => ({
   whose: slot === 'A' ? "The model's" : `${slot}'s`,
 });
 
-/** What a slot shows for a picture now: its input pixels, its grid, and the mask drawn at once. */
+/** What a slot shows for a picture now: its input pixels and size, its patch grid, and the mask drawn at once. */
 export function useSlotView(slot: SlotId, entry: ImageEntry) {
   const info = useApp((s) => s.slots[slot].info);
   const row = useApp((s) => s.slots[slot].rows[entry.key]);
   const settings = useApp((s) => s.settings);
-  const size = info?.imgSize ?? entry.fitted?.width ?? 0;
-  const input = entry.fitted && entry.fitted.width === size ? entry.fitted : row?.fitted ?? null;
-  const grid = info ? info.imgSize / info.patchSize : null;
-  const mask = useMemo(() => (grid !== null ? maskOf(settings, entry, grid) : null), [settings, entry, grid]);
-  return { info, row, settings, size, input, grid, mask };
+  const input = info ? slotInput(settings, info, entry, row) : null;
+  const side = info ? inputSide(settings.inputScale, info.imgSize) : entry.fitted?.width ?? 0;
+  const size: PixelSize = input ? { width: input.width, height: input.height } : entry.fitted ?? { width: side, height: side };
+  const rows = input && info ? input.height / info.patchSize : null;
+  const cols = input && info ? input.width / info.patchSize : null;
+  const grid: GridShape | null = useMemo(() => (rows !== null && cols !== null ? { rows, cols } : null), [rows, cols]);
+  const mask = useMemo(() => (grid ? maskOf(settings, entry, grid.rows, grid.cols) : null), [settings, entry, grid]);
+  return { info, row, settings, size: { width: size.width, height: size.height }, input, grid, mask };
 }
 
 /** A panel of a row: its key and its props. */
@@ -50,8 +55,8 @@ export function useSlotPanels(slot: SlotId, entry: ImageEntry, waiting: string):
   const result = row?.result ?? null;
   const n = naming(slot);
   const masked = useMemo(() => {
-    if (!input || !mask || grid === null) return null;
-    return { width: input.width, height: input.width, data: maskedPanel(input.data, input.width, input.width / grid, mask, settings.maskStyle) };
+    if (!input || !mask || !grid || mask.length !== grid.rows * grid.cols) return null;
+    return { width: input.width, height: input.height, data: maskedPanel(input.data, input.width, input.width / grid.cols, mask, settings.maskStyle, input.height) };
   }, [input, mask, grid, settings.maskStyle]);
   const heat = useMemo(() => {
     if (!settings.heatmap || !result) return null;
@@ -59,16 +64,17 @@ export function useSlotPanels(slot: SlotId, entry: ImageEntry, waiting: string):
     return { width, height, data: errorHeatmap(result.recon.errorMap, width, height) };
   }, [settings.heatmap, result]);
   // Per-patch error of the shown result, for the tooltips. [L]
+  const resultGrid = resultGridOf(result);
   const patchErrors = useMemo(() => {
-    if (!result) return null;
-    const s = result.recon.reconstruction.width;
-    return patchMse(result.recon.errorMap, s, s / Math.round(Math.sqrt(result.mask.length)));
-  }, [result]);
-  const tipFor = (pasted: boolean) => patchTipFor(result ? { mask: result.mask } : null, patchErrors, pasted);
+    if (!result || !resultGrid) return null;
+    const { width, height } = result.recon.reconstruction;
+    return patchMse(result.recon.errorMap, width, width / resultGrid.cols, height);
+  }, [result, resultGrid]);
+  const tipFor = (pasted: boolean) => patchTipFor(result ? { mask: result.mask } : null, patchErrors, pasted, resultGrid);
   const heatOverlay = (testId?: string) => heat && <PixelCanvas pixels={heat} fallbackSize={size} className="panel-overlay" data-testid={testId} aria-hidden="true" />;
-  const gridOverlay = settings.grid && grid !== null ? grid : null;
+  const gridOverlay = settings.grid && grid ? grid : null;
   const hidden = mask ? countMasked(mask) : null;
-  const total = grid !== null ? grid * grid : null;
+  const total = grid ? grid.rows * grid.cols : null;
   return [
     { id: 'masked', props: {
       testId: n.testId('masked'), name: n.title('Masked'),
@@ -76,6 +82,7 @@ export function useSlotPanels(slot: SlotId, entry: ImageEntry, waiting: string):
       label: slot === 'A' ? 'Masked input' : `Masked input, as ${slot} sees it`,
       pixels: masked, size, grid: gridOverlay, placeholder: waiting,
       'data-mask-ratio': settings.pattern === 'painted' ? '' : String(settings.ratioPct), 'data-masked': hidden ?? '',
+      'data-grid-rows': grid?.rows ?? '', 'data-grid-cols': grid?.cols ?? '',
     } },
     { id: 'reconstruction', props: {
       testId: n.testId('reconstruction'), name: n.title('Reconstruction'), title: n.title('Reconstruction'),
@@ -114,5 +121,11 @@ export function PanelSet({ panels, imageName, heatmap, noEnlarge }: { panels: Pa
 /** A slot's error figures for one picture. */
 export function SlotFigures({ slot, entry }: { slot: SlotId; entry: ImageEntry }) {
   const { row, grid } = useSlotView(slot, entry);
-  return <Metrics metrics={row?.result?.recon.metrics ?? null} numPatches={grid !== null ? grid * grid : null} />;
+  const result = row?.result ?? null;
+  return <Metrics metrics={result?.recon.metrics ?? null} numPatches={result ? result.mask.length : grid ? grid.rows * grid.cols : null} />;
+}
+
+/** The patch grid a drawn result was made on, null before one. */
+function resultGridOf(result: ShownResult | null): GridShape | null {
+  return result ? gridOf(result.recon.reconstruction.width, result.recon.reconstruction.height, result.mask.length) : null;
 }

@@ -34,7 +34,7 @@ export interface FigureText {
   footer: string[];
 }
 
-/** Where each part of a labelled figure goes (top of each text line; panels `size` px square). */
+/** Where each part of a labelled figure goes (top of each text line; panels `size` px wide, `panelHeight` high). */
 export interface FigureLayout {
   width: number;
   height: number;
@@ -47,14 +47,14 @@ export interface FigureLayout {
   lineHeight: { title: number; text: number };
 }
 
-/** The layout of a figure: title, panels side by side with their captions, then the footer lines. */
-export function figureLayout(panelCount: number, size: number, footerLines: number): FigureLayout {
+/** The layout of a figure: title, panels side by side with their captions, then the footer lines (panels square unless `panelHeight` is given). */
+export function figureLayout(panelCount: number, size: number, footerLines: number, panelHeight = size): FigureLayout {
   const title = Math.ceil(FIGURE_TITLE_FONT_PX * LINE_HEIGHT);
   const text = Math.ceil(FIGURE_TEXT_FONT_PX * LINE_HEIGHT);
   const panelX = Array.from({ length: panelCount }, (_, k) => FIGURE_MARGIN_PX + k * (size + COMPOSITE_GAP_PX));
   const titleY = FIGURE_MARGIN_PX;
   const panelsY = titleY + title + COMPOSITE_GAP_PX;
-  const captionY = panelsY + size + COMPOSITE_GAP_PX / 2;
+  const captionY = panelsY + panelHeight + COMPOSITE_GAP_PX / 2;
   const footerTop = captionY + text + COMPOSITE_GAP_PX;
   const footerY = Array.from({ length: footerLines }, (_, k) => footerTop + k * text);
   return {

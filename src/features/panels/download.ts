@@ -8,9 +8,9 @@ const FIGURE_INK = '#15171a';
 const FIGURE_MUTED = '#5d6570';
 const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
 
-/** The panels (each `size` x `size` RGBA) with the figure's words, as a PNG. */
-export function labelledFigurePng(panels: Uint8ClampedArray[], size: number, text: FigureText): Promise<Blob> {
-  const layout = figureLayout(panels.length, size, text.footer.length);
+/** The panels (each `size` x `height` RGBA, square by default) with the figure's words, as a PNG. */
+export function labelledFigurePng(panels: Uint8ClampedArray[], size: number, text: FigureText, height = size): Promise<Blob> {
+  const layout = figureLayout(panels.length, size, text.footer.length, height);
   const canvas = document.createElement('canvas');
   canvas.width = layout.width;
   canvas.height = layout.height;
@@ -22,7 +22,7 @@ export function labelledFigurePng(panels: Uint8ClampedArray[], size: number, tex
   ctx.fillStyle = FIGURE_INK;
   ctx.font = `600 ${FIGURE_TITLE_FONT_PX}px ${FONT_FAMILY}`;
   ctx.fillText(text.title, layout.panelX[0], layout.titleY, layout.width - 2 * layout.panelX[0]);
-  panels.forEach((p, k) => ctx.putImageData(new ImageData(new Uint8ClampedArray(p), size, size), layout.panelX[k], layout.panelsY));
+  panels.forEach((p, k) => ctx.putImageData(new ImageData(new Uint8ClampedArray(p), size, height), layout.panelX[k], layout.panelsY));
   ctx.font = `${FIGURE_TEXT_FONT_PX}px ${FONT_FAMILY}`;
   ctx.textAlign = 'center';
   text.captions.forEach((c, k) => ctx.fillText(c, layout.panelX[k] + size / 2, layout.captionY, size));

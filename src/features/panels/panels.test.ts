@@ -70,4 +70,14 @@ describe('labelled figure', () => {
     l.footerY.slice(1).forEach((y, k) => expect(y - l.footerY[k]).toBe(l.lineHeight.text));
     expect(l.footerY[3] + l.lineHeight.text + FIGURE_MARGIN_PX).toBeLessThanOrEqual(l.height);
   });
+
+  it('lays out panels of another aspect below their own height (a whole picture)', () => {
+    const [w, h] = [448, 336];
+    const l = figureLayout(4, w, 4, h);
+    const square = figureLayout(4, w, 4);
+    expect(l.width).toBe(square.width);
+    expect(l.panelsY + h).toBeLessThanOrEqual(l.captionY);
+    expect(square.captionY - l.captionY).toBe(w - h);
+    expect(square.height - l.height).toBe(w - h);
+  });
 });

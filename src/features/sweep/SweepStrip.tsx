@@ -9,18 +9,22 @@ import { SweepChart } from './SweepChart';
 
 function SweepCell({ item, sweep, maskStyle }: { item: SweepItem; sweep: SweepState; maskStyle: MaskStyle }) {
   const r = item.result;
-  const size = sweep.input.width;
+  const { width, height } = sweep.input;
+  const size = { width, height };
   const masked = useMemo(() => {
     if (!r) return null;
-    const patch = size / Math.round(Math.sqrt(r.mask.length));
-    return { width: size, height: size, data: maskedPanel(sweep.input.data, size, patch, r.mask, maskStyle) };
-  }, [r, sweep.input, size, maskStyle]);
+    // Square patches: L = (W / p) (H / p).
+    const patch = Math.round(Math.sqrt((width * height) / r.mask.length));
+    return { width, height, data: maskedPanel(sweep.input.data, width, patch, r.mask, maskStyle, height) };
+  }, [r, sweep.input, width, height, maskStyle]);
+  // A picture at its own aspect keeps it here too.
+  const style = width !== height ? { aspectRatio: `${width} / ${height}` } : undefined;
   const psnr = r ? formatPsnr(r.recon.metrics.psnr) : null;
   return (
     <li className="sweep-cell" data-testid="sweep-cell" data-ratio={item.ratioPct} data-drawn={r ? 'true' : 'false'}>
       <div className="sweep-pair">
-        <PixelCanvas pixels={masked} fallbackSize={size} className="sweep-canvas" role="img" aria-label={`Masked at ${item.ratioPct} %`} />
-        <PixelCanvas pixels={r?.recon.pasted ?? null} fallbackSize={size} className="sweep-canvas" role="img" aria-label={`Reconstruction at ${item.ratioPct} %`} />
+        <PixelCanvas pixels={masked} fallbackSize={size} style={style} className="sweep-canvas" role="img" aria-label={`Masked at ${item.ratioPct} %`} />
+        <PixelCanvas pixels={r?.recon.pasted ?? null} fallbackSize={size} style={style} className="sweep-canvas" role="img" aria-label={`Reconstruction at ${item.ratioPct} %`} />
       </div>
       <div className="sweep-label">
         <strong>{item.ratioPct} %</strong>

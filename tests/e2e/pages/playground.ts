@@ -90,6 +90,81 @@ export class Playground {
     return countGreyPatches(Uint8ClampedArray.from(data), width, width / grid);
   }
 
+  /** Turns the live camera on and waits until it runs. */
+  async cameraOn(): Promise<void> {
+    await this.page.click('[data-testid="camera-toggle"]');
+    await this.page.waitForSelector('[data-testid="camera"][data-phase="live"]', { timeout: READY_MS });
+  }
+
+  async cameraOff(): Promise<void> {
+    await this.page.click('[data-testid="camera-toggle"]');
+  }
+
+  async cameraPause(): Promise<void> {
+    await this.page.click('[data-testid="camera-pause"]');
+  }
+
+  async cameraSnapshot(): Promise<void> {
+    await this.page.click('[data-testid="camera-snapshot"]');
+  }
+
+  /** Waits until the frames-per-second readout is above zero, and returns the value seen then. */
+  async waitForCameraFps(): Promise<number> {
+    const handle = await this.page.waitForFunction(() => {
+      const v = Number(document.querySelector('[data-testid="camera-fps"]')?.getAttribute('data-fps'));
+      return v > 0 ? v : false;
+    }, undefined, { timeout: READY_MS });
+    return Number(await handle.jsonValue());
+  }
+
+  /** Frames reconstructed so far, whether a reconstruction is drawn, and the masked frame's grid. */
+  cameraState(): Promise<{ frames: number; reconstructionDrawn: boolean; gridRows: number; gridCols: number }> {
+    return this.page.evaluate(() => {
+      const masked = document.querySelector('[data-testid="camera-masked"]')!;
+      return {
+        frames: Number(document.querySelector('[data-testid="camera-fps"]')?.getAttribute('data-frames') ?? 0),
+        reconstructionDrawn: document.querySelector('[data-testid="camera-reconstruction"]')?.getAttribute('data-drawn') === 'true',
+        gridRows: Number(masked.getAttribute('data-grid-rows')), gridCols: Number(masked.getAttribute('data-grid-cols')),
+      };
+    });
+  }
+
+  /** Chooses the model input: the checkpoint's size ('native') or twice it ('double'). */
+  async setInputScale(scale: 'native' | 'double'): Promise<void> {
+    await this.page.selectOption('[data-testid="input-scale"]', scale);
+  }
+
+  /** Chooses how pictures are fitted. */
+  async setFit(mode: 'crop' | 'squash' | 'whole'): Promise<void> {
+    await this.page.selectOption('[data-testid="resize-mode"]', mode);
+  }
+
+  /** The patch grid row `row`'s masked panel is cut into (its data attributes) and its canvases' pixel sizes. */
+  panelGrid(row = 0): Promise<{ rows: number; cols: number; masked: [number, number]; reconstruction: [number, number] }> {
+    return this.page.evaluate((r) => {
+      const el = document.querySelectorAll('[data-testid="image-row"]')[r];
+      const fig = el.querySelector('canvas[data-testid="panel-masked"]')!.closest('figure')!;
+      const size = (id: string): [number, number] => {
+        const c = el.querySelector(`canvas[data-testid="${id}"]`) as HTMLCanvasElement;
+        return [c.width, c.height];
+      };
+      return {
+        rows: Number(fig.getAttribute('data-grid-rows')), cols: Number(fig.getAttribute('data-grid-cols')),
+        masked: size('panel-masked'), reconstruction: size('panel-reconstruction'),
+      };
+    }, row);
+  }
+
+  /** Waits until row `row` has a drawn reconstruction `width` x `height` px and is not pending. */
+  async waitForResultSize(width: number, height: number, row = 0): Promise<void> {
+    await this.page.waitForFunction(([w, h, i]) => {
+      const el = document.querySelectorAll('[data-testid="image-row"]')[i];
+      if (!el || el.getAttribute('data-pending') === 'true') return false;
+      const c = el.querySelector('canvas[data-testid="panel-pasted"][data-drawn="true"]') as HTMLCanvasElement | null;
+      return !!c && c.width === w && c.height === h;
+    }, [width, height, row] as const, { timeout: READY_MS });
+  }
+
   slider() {
     return this.page.getByLabel('Mask ratio');
   }

@@ -83,7 +83,24 @@ describe('mae reconstruct', () => {
     expect([p.width, p.height]).toEqual([224, 224]);
   });
 
+  it('--image-size 224x336 runs on a 14 x 21 grid at that size and says the checkpoint was trained at 224 px', async () => {
+    const r = await run(['reconstruct', '--checkpoint', ckpt, '--image', img, '--image-size', '224x336', '--json', '--out', 'r.png', '--save-panels', 'rect']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.image).toMatchObject({ modelSize: 224, inputWidth: 224, inputHeight: 336 });
+    expect(j.mask).toHaveLength(14 * 21);
+    expect(j.metrics.maskedPatches).toBe(294 - Math.trunc(294 * 0.25));
+    expect(j.notes.join(' ')).toMatch(/trained at 224x224 px; run at 224x336 px/);
+    const png = PNG.sync.read(readFileSync(path.join(tmp, 'r.png')));
+    expect([png.width, png.height]).toEqual([4 * 224 + 3 * 8, 336]);
+    const p = PNG.sync.read(readFileSync(path.join(tmp, 'rect', 'reconstruction.png')));
+    expect([p.width, p.height]).toEqual([224, 336]);
+  });
+
   it.each([
+    ['an image size off the patch grid', ['--image', 'photo.png', '--image-size', '230'], /--image-size 230x230: the picture is 230x230 px: both sides must be whole multiples of the 16 px patch/],
+    ['an image size over the patch budget', ['--image', 'photo.png', '--image-size', '1024'], /4096 patches: at most 1024 are run/],
+    ['an image size that is no size', ['--image', 'photo.png', '--image-size', 'big'], /--image-size must be W or WxH/],
     ['no such image', ['--image', 'missing.png'], /no such image: missing.png/],
     ['not an image', ['--image', 'README.txt'], /not an image/],
     ['a 0 px image', ['--image', 'zero.png'], /has no pixels/],
