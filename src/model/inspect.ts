@@ -62,6 +62,12 @@ export interface InspectWeights {
   decoderPred: RefLinear; // [D, p*p*3]
 }
 
+/**
+ * Receives each weight as it is uploaded, with its reference state-dict name, and returns the
+ * tensor the model keeps (the given one, or a replacement such as a tf.variable of it).
+ */
+export type WeightAdopter = (name: string, t: tf.Tensor) => tf.Tensor;
+
 /** How much of a stack of attention maps to return: every head, their mean, or nothing. */
 export type AttentionCapture = 'heads' | 'mean' | 'none';
 
@@ -146,23 +152,25 @@ function gelu(x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * timm multi-head self-attention on `[T, D]`: the projected output `[T, D]` and the softmax
- * weights `[H, T, T]`. Call inside tidy.
+ * timm multi-head self-attention on `n` sequences of T tokens stacked as `[n*T, D]`: the projected
+ * output `[n*T, D]` and the softmax weights `[n*H, T, T]` (sequence-major). Call inside tidy.
  */
-function attention(x: tf.Tensor2D, b: RefBlock, heads: number): { out: tf.Tensor2D; weights: tf.Tensor3D } {
-  const [t, d] = x.shape;
+function attention(x: tf.Tensor2D, b: RefBlock, heads: number, n = 1): { out: tf.Tensor2D; weights: tf.Tensor3D } {
+  const [nt, d] = x.shape;
+  const t = nt / n;
   const hd = d / heads;
-  const qkv = linear(x, b.qkv); // [T, 3D]
-  const part = (i: number) => tf.transpose(tf.reshape(tf.slice(qkv, [0, i * d], [t, d]), [t, heads, hd]), [1, 0, 2]); // [H, T, hd]
-  const scores = tf.mul(tf.matMul(part(0), part(1), false, true), hd ** -0.5); // [H, T, T]
+  const qkv = linear(x, b.qkv); // [n*T, 3D]
+  const part = (i: number) => tf.reshape(
+    tf.transpose(tf.reshape(tf.slice(qkv, [0, i * d], [nt, d]), [n, t, heads, hd]), [0, 2, 1, 3]), [n * heads, t, hd]); // [n*H, T, hd]
+  const scores = tf.mul(tf.matMul(part(0), part(1), false, true), hd ** -0.5); // [n*H, T, T]
   const weights = tf.softmax(scores, -1) as tf.Tensor3D;
-  const merged = tf.reshape(tf.transpose(tf.matMul(weights, part(2)), [1, 0, 2]), [t, d]) as tf.Tensor2D; // [T, D]
+  const merged = tf.reshape(tf.transpose(tf.reshape(tf.matMul(weights, part(2)), [n, heads, t, hd]), [0, 2, 1, 3]), [nt, d]) as tf.Tensor2D; // [n*T, D]
   return { out: linear(merged, b.proj), weights };
 }
 
-/** A pre-norm block on `[T, D]` and its attention weights `[H, T, T]`. Call inside tidy. */
-function block(x: tf.Tensor2D, b: RefBlock, heads: number, eps: number): { out: tf.Tensor2D; weights: tf.Tensor3D } {
-  const a = attention(layerNorm(x, b.norm1, eps), b, heads);
+/** A pre-norm block on `n` sequences `[n*T, D]` and its attention weights `[n*H, T, T]`. Call inside tidy. */
+function block(x: tf.Tensor2D, b: RefBlock, heads: number, eps: number, n = 1): { out: tf.Tensor2D; weights: tf.Tensor3D } {
+  const a = attention(layerNorm(x, b.norm1, eps), b, heads, n);
   const h = tf.add<tf.Tensor2D>(x, a.out);
   return { out: tf.add(h, linear(gelu(linear(layerNorm(h, b.norm2, eps), b.fc1)), b.fc2)), weights: a.weights };
 }
@@ -204,18 +212,24 @@ export class InspectModel {
     this.notes = notes;
   }
 
-  /** Validates config and params, then uploads the weights in the reference layout; dispose() frees them. */
-  static create(config: MaeConfig, params: HostParams): InspectModel {
+  /**
+   * Validates config and params, then uploads the weights in the reference layout; dispose() frees
+   * them. `adopt(name, t)` sees each uploaded weight with its reference name (`t` in this model's
+   * layout, see InspectWeights) and returns what the model keeps (a trainer wraps it in a
+   * tf.variable and disposes `t`); the default keeps `t`.
+   */
+  static create(config: MaeConfig, params: HostParams, adopt: WeightAdopter = (_, t) => t): InspectModel {
     validateConfig(config);
     const notes = checkParams(config, params);
     const g = gridSize(config);
     const get = (name: string) => params.get(name)!;
-    const vec = (name: string) => tf.tensor1d(get(name).data);
-    const row = (name: string) => tf.tensor2d(get(name).data, [1, get(name).data.length]);
+    const vec = (name: string) => adopt(name, tf.tensor1d(get(name).data)) as tf.Tensor1D;
+    const row = (name: string) => adopt(name, tf.tensor2d(get(name).data, [1, get(name).data.length])) as tf.Tensor2D;
     // PyTorch Linear stores [out, in]; matMul wants [in, out].
     const lin = (prefix: string): RefLinear => {
       const w = get(`${prefix}.weight`);
-      return { w: tf.tidy(() => tf.transpose(tf.tensor2d(w.data, [w.shape[0], w.shape[1]]))), b: vec(`${prefix}.bias`) };
+      const wt = tf.tidy(() => tf.transpose(tf.tensor2d(w.data, [w.shape[0], w.shape[1]])));
+      return { w: adopt(`${prefix}.weight`, wt) as tf.Tensor2D, b: vec(`${prefix}.bias`) };
     };
     const norm = (prefix: string): RefNorm => ({ g: vec(`${prefix}.weight`), b: vec(`${prefix}.bias`) });
     const blockW = (prefix: string): RefBlock => ({
@@ -228,8 +242,8 @@ export class InspectModel {
     const weights: InspectWeights = {
       // Conv weight [E, C, p, p] -> [p, p, C, E] -> [p*p*C, E]: a stride-p conv is a matMul on patches.
       patchEmbed: {
-        w: tf.tidy(() => tf.reshape(tf.transpose(tf.tensor4d(conv.data, [config.embedDim, config.inChans, p, p]), [2, 3, 1, 0]),
-          [p * p * config.inChans, config.embedDim])),
+        w: adopt('patch_embed.proj.weight', tf.tidy(() => tf.reshape(tf.transpose(
+          tf.tensor4d(conv.data, [config.embedDim, config.inChans, p, p]), [2, 3, 1, 0]), [p * p * config.inChans, config.embedDim]))) as tf.Tensor2D,
         b: vec('patch_embed.proj.bias'),
       },
       clsToken: row('cls_token'),
@@ -336,6 +350,51 @@ export class InspectModel {
       return result as unknown as tf.TensorContainer;
     });
     return out as unknown as InspectTensors;
+  }
+
+  /**
+   * The reference forward pass of a batch at the checkpoint's own grid, for training: patches
+   * `[N*L, p*p*3]` (patchify order, ImageNet-normalised) under an N-image mask plan -> pred
+   * `[N*L, p*p*3]`. Visible tokens are picked and unshuffled by one-hot products built on the
+   * host (a gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks). Plain
+   * differentiable ops only; no attention maps. Caller owns the result.
+   */
+  forwardBatch(patches: tf.Tensor2D, plan: MaskPlan): tf.Tensor2D {
+    const c = this.config;
+    const w = this.weights;
+    const g = gridSize(c);
+    const L = g * g;
+    const n = plan.n;
+    const K = c.patchSize * c.patchSize * c.inChans;
+    if (plan.numPatches !== L || patches.shape[0] !== n * L || patches.shape[1] !== K) {
+      throw new RangeError(`batch [${patches.shape.join(', ')}] with a mask for [${n}, ${plan.numPatches}] does not fit ${L} patches of ${K} values`);
+    }
+    const keep = plan.lenKeep;
+    // keepSel[b, j, idsShuffle[b, j]] = 1 for the kept j: row j picks the j-th visible patch.
+    const keepSel = new Float32Array(n * keep * L); // [N, keep, L]
+    for (let b = 0; b < n; b++) {
+      for (let j = 0; j < keep; j++) keepSel[(b * keep + j) * L + plan.idsShuffle[b * L + j]] = 1;
+    }
+    const { pos, dpos } = this.positionTables({ rows: g, cols: g });
+    return tf.tidy(() => {
+      const posT = tf.tensor2d(pos, [1 + L, c.embedDim]);
+      const dposT = tf.tensor2d(dpos, [1 + L, c.decoderEmbedDim]);
+      const x = tf.add(tf.reshape(linear(patches, w.patchEmbed), [n, L, c.embedDim]), tf.slice(posT, [1, 0], [L, -1])); // [N, L, E]
+      const cls = tf.add(tf.zeros([n, 1, c.embedDim]), tf.add(w.clsToken, tf.slice(posT, [0, 0], [1, -1]))); // [N, 1, E]
+      const sel = keep > 0 ? tf.tensor3d(keepSel, [n, keep, L]) : null;
+      const seq = sel ? tf.concat([cls, tf.matMul(sel, x)], 1) : cls; // [N, 1+keep, E]
+      let h = tf.reshape(seq, [n * (1 + keep), c.embedDim]) as tf.Tensor2D;
+      for (const b of w.blocks) h = block(h, b, c.numHeads, c.layerNormEps, n).out;
+      const y = tf.reshape(linear(layerNorm(h, w.norm, c.layerNormEps), w.decoderEmbed), [n, 1 + keep, c.decoderEmbedDim]); // [N, 1+keep, D]
+      // Unshuffle: visible tokens back to their patches (keepSel transposed), mask tokens elsewhere.
+      const masked = tf.mul(tf.tensor3d(plan.mask, [n, L, 1]), w.maskToken); // [N, L, D]
+      const tokens = sel ? tf.add(tf.matMul(sel, tf.slice(y, [0, 1, 0], [n, keep, -1]), true, false), masked) : masked; // [N, L, D]
+      const d0 = tf.add(tf.concat([tf.slice(y, [0, 0, 0], [n, 1, -1]), tokens], 1), dposT); // [N, 1+L, D]
+      let d = tf.reshape(d0, [n * (1 + L), c.decoderEmbedDim]) as tf.Tensor2D;
+      for (const b of w.decoderBlocks) d = block(d, b, c.decoderNumHeads, c.layerNormEps, n).out;
+      const out = tf.reshape(linear(layerNorm(d, w.decoderNorm, c.layerNormEps), w.decoderPred), [n, 1 + L, K]); // [N, 1+L, K]
+      return tf.reshape(tf.slice(out, [0, 1, 0], [n, L, K]), [n * L, K]) as tf.Tensor2D;
+    });
   }
 
   /**
