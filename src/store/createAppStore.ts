@@ -1,6 +1,7 @@
 // The app store: a vanilla zustand store built from slices, with the model client, decoder and
 // persistence injected (tests pass fakes).
 import { createStore } from 'zustand/vanilla';
+import { createFinetuneSlice } from './finetuneSlice';
 import { createImagesSlice, decodeEntry } from './imagesSlice';
 import { createSessionSlice, DEFAULT_SOURCE, FALLBACK_SOURCE } from './sessionSlice';
 import { createSettingsSlice, SETTINGS_SAVE_DELAY_MS } from './settingsSlice';
@@ -83,6 +84,7 @@ export function createAppStore(deps: AppDeps): AppStore {
     ...createImagesSlice(set, getState, ctx),
     ...createSettingsSlice(set, getState, ctx),
     ...createSessionSlice(set, getState, ctx),
+    ...createFinetuneSlice(set, getState, ctx),
   }));
   return store;
 }

@@ -3,7 +3,7 @@
 // trained weights every so often so the page's reconstructions follow the training, and the
 // before/after views under one fixed mask on a training picture and a held-out one.
 import { hasDecoder } from '../checkpoints/names';
-import { toHfFiles } from '../checkpoints/export';
+import { toHfFiles } from './exportStopgap';
 import { gridSize, Mae, mulberry32, reconstructImage, type HostParams, type MaeConfig } from '../model';
 import { DEFAULT_TRAIN_SETTINGS, sampleBatch, Trainer, type TrainSettings } from '../model/train';
 import type { Rgba, TrainAction, TrainEndReason, TrainOptions, TrainView, WorkerResponse } from '../protocol/messages';
