@@ -97,6 +97,8 @@ export interface TrainView {
   /** Masked-patch MSE and PSNR, 0-255 space. */
   mse: number | null;
   psnr: number | null;
+  /** The model's loss on it under the fixed mask (the training loss's definition, one fixed picture and mask). */
+  loss: number | null;
 }
 
 /** Timings of one reconstruction, in milliseconds. */
@@ -151,7 +153,11 @@ export type WorkerResponse =
       weightsVersion: number;
     }
   /** The fixed-mask views with the weights of `step`. */
-  | { type: 'trainViews'; id: number; step: number; train: TrainView; holdout: TrainView | null }
+  | {
+      type: 'trainViews'; id: number; step: number; train: TrainView; holdout: TrainView | null;
+      /** What reading the trained weights back and rebuilding the fast model took, in ms (views excluded). */
+      rebuildMs: number;
+    }
   | { type: 'trainPaused'; id: number; paused: boolean }
   | { type: 'trainDone'; id: number; reason: TrainEndReason; step: number; /** for out-of-memory and failed */ message: string | null; weightsVersion: number }
   /** Hugging Face files of the trained weights (the bytes transferred). */

@@ -33,8 +33,15 @@ export interface FinetuneState {
   totalSteps: number;
   /** Steps done. */
   step: number;
-  /** The loss of every step done, in order. */
+  /** The loss of every step done (its batch's), in order. */
   losses: number[];
+  /**
+   * The training picture's loss under the run's fixed mask, before training (step 0) and at every
+   * view: unlike a batch's loss (other crops, other masks each step) it only moves with the weights.
+   */
+  viewLosses: { step: number; loss: number }[];
+  /** What the last rebuild of the fast model from the trained weights took, in ms. */
+  rebuildMs: number | null;
   lr: number | null;
   stepsPerSec: number | null;
   /** The run's fixed mask (1 = masked). */
@@ -75,7 +82,7 @@ export interface FinetuneSlice {
 
 export const initialFinetune = (): FinetuneState => ({
   phase: 'idle', steps: DEFAULT_TRAIN_STEPS, batchSize: DEFAULT_TRAIN_BATCH, holdout: 'auto', runId: null, totalSteps: 0,
-  step: 0, losses: [], lr: null, stepsPerSec: null, mask: null, before: null, after: null, holdoutHistory: [],
+  step: 0, losses: [], viewLosses: [], rebuildMs: null, lr: null, stepsPerSec: null, mask: null, before: null, after: null, holdoutHistory: [],
   endReason: null, message: null, base: null, imageCount: 0, unsaved: false, saving: false, saved: null,
 });
 
@@ -134,6 +141,7 @@ export function createFinetuneSlice(set: SetState, get: GetState, ctx: StoreCont
           phase: 'running', totalSteps: e.steps, mask: e.mask,
           before: { step: 0, train: e.train, holdout: e.holdout }, after: null,
           holdoutHistory: e.holdout?.mse != null ? [{ step: 0, mse: e.holdout.mse }] : [],
+          viewLosses: e.train?.loss != null ? [{ step: 0, loss: e.train.loss }] : [],
         });
         return;
       case 'trainProgress': {
@@ -146,6 +154,8 @@ export function createFinetuneSlice(set: SetState, get: GetState, ctx: StoreCont
         patch({
           after: { step: e.step, train: e.train, holdout: e.holdout },
           holdoutHistory: e.holdout?.mse != null ? [...f.holdoutHistory, { step: e.step, mse: e.holdout.mse }] : f.holdoutHistory,
+          viewLosses: e.train.loss != null ? [...f.viewLosses, { step: e.step, loss: e.train.loss }] : f.viewLosses,
+          rebuildMs: e.rebuildMs,
         });
         return;
       case 'trainPaused':
@@ -204,7 +214,7 @@ export function createFinetuneSlice(set: SetState, get: GetState, ctx: StoreCont
       const { steps, batchSize } = s.finetune;
       const base = a.checkpoint?.label ?? null;
       patch({
-        phase: 'starting', runId: null, totalSteps: steps, step: 0, losses: [], lr: null, stepsPerSec: null, mask: null,
+        phase: 'starting', runId: null, totalSteps: steps, step: 0, losses: [], viewLosses: [], rebuildMs: null, lr: null, stepsPerSec: null, mask: null,
         before: null, after: null, holdoutHistory: [], endReason: null, message: null, base, imageCount: train.length,
       });
       const { id, done } = client.train({ options: { steps, batchSize, seed: s.settings.seed }, imageKeys: train, holdoutKey },
@@ -238,7 +248,7 @@ export function createFinetuneSlice(set: SetState, get: GetState, ctx: StoreCont
         const savedAt = now();
         const meta: SavedCheckpointMeta = {
           id: newSavedId(savedAt, random), label: `${f.base ?? 'checkpoint'} · fine-tuned ${f.step} steps`, base: f.base ?? 'unknown',
-          steps: f.step, images: f.imageCount, batchSize: f.batchSize, finalLoss: f.losses.at(-1) ?? null, savedAt,
+          steps: f.step, images: f.imageCount, batchSize: f.batchSize, finalLoss: f.viewLosses.at(-1)?.loss ?? f.losses.at(-1) ?? null, savedAt,
           bytes: files.safetensors.byteLength + files.configJson.length,
         };
         const keep = ctx.deps.savedCheckpoints;

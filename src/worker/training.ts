@@ -193,13 +193,15 @@ export class TrainingJobs {
   private async rebuild(run: Run): Promise<HostParams | null> {
     run.lastRebuildAt = performance.now();
     if (run.shownStep === run.trainer.stepCount) return null;
+    const t0 = performance.now();
     const params = await run.trainer.hostParams();
     const next = Mae.create(run.config, params);
     this.host.replaceModel(next);
+    const rebuildMs = performance.now() - t0;
     run.shownStep = run.trainer.stepCount;
     this.weightsVersion++;
     const views = await this.views(run, next);
-    if (views) this.host.post({ type: 'trainViews', id: run.id, step: run.shownStep, ...views });
+    if (views) this.host.post({ type: 'trainViews', id: run.id, step: run.shownStep, rebuildMs, ...views });
     return params;
   }
 
@@ -229,7 +231,8 @@ export class TrainingJobs {
       if (!key || !img) return null;
       const r = await reconstructImage(model, img.data, { mask: { pattern: 'painted', mask: run.mask } });
       const size = model.config.imgSize;
-      return { imageKey: key, pasted: { width: size, height: size, data: r.pasted }, mse: r.mse, psnr: Number.isFinite(r.psnr) ? r.psnr : null };
+      const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
+      return { imageKey: key, pasted: { width: size, height: size, data: r.pasted }, mse: r.mse, psnr: finite(r.psnr), loss: finite(r.loss) };
     };
     const train = await view(run.imageKeys.find((k) => this.host.images.has(k)));
     return train && { train, holdout: run.holdoutKey ? await view(run.holdoutKey) : null };

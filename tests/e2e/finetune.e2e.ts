@@ -48,7 +48,9 @@ describe('fine-tuning in the browser', () => {
       const wallS = (Date.now() - t0) / 1000;
       const st = await pg.trainingStatus();
       const rate = await pg.page.textContent('[data-testid="finetune-rate"]');
-      console.log(`fine-tuning: ${STEPS} steps of batch ${BATCH} on wasm in ${wallS.toFixed(1)} s; page says ${rate}; loss ${st.firstLoss} -> ${st.loss}`);
+      const views = await pg.page.locator('[data-testid="finetune"] .ft-view figcaption').allTextContents();
+      console.log(`fine-tuning: ${STEPS} steps of batch ${BATCH} on wasm in ${wallS.toFixed(1)} s; page says ${rate}; `
+        + `training-picture loss ${st.firstLoss} -> ${st.loss}; ${await pg.page.textContent('[data-testid="finetune-status"]')}; views: ${views.join(' | ')}`);
       expect(st.phase, st.message ?? '').toBe('done');
       expect(st.step).toBe(STEPS);
       expect(st.loss).toBeLessThan(st.firstLoss);

@@ -5,7 +5,7 @@ import { useAppStore } from '../../store/react';
 import { MAX_TRAIN_BATCH, MAX_TRAIN_STEPS } from '../../shared/training';
 import type { TrainView } from '../../protocol/messages';
 import { PixelCanvas } from '../panels/PixelCanvas';
-import { lossCurve, PLOT_HEIGHT, PLOT_WIDTH } from './lossCurve';
+import { lossCurves, PLOT_HEIGHT, PLOT_WIDTH, stepPoints, type LossPoint } from './lossCurve';
 import { useFinetune } from './useFinetune';
 
 /** Losses are shown with this many significant digits. */
@@ -13,17 +13,20 @@ const LOSS_DIGITS = 4;
 const fmtLoss = (v: number | null) => (v === null ? '–' : v.toPrecision(LOSS_DIGITS));
 const fmtPsnr = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${v.toFixed(1)} dB`);
 
-function LossCurve({ losses, total }: { losses: number[]; total: number }) {
-  const g = lossCurve(losses, total);
+function LossCurve({ losses, views, total }: { losses: number[]; views: LossPoint[]; total: number }) {
+  const g = lossCurves([stepPoints(losses), views], total);
+  const last = views.at(-1);
   return (
     <figure className="ft-curve">
       <svg viewBox={`0 0 ${PLOT_WIDTH} ${PLOT_HEIGHT}`} role="img" data-testid="finetune-curve" data-points={losses.length}
-        aria-label={losses.length ? `Loss over ${losses.length} steps, from ${fmtLoss(losses[0])} to ${fmtLoss(losses[losses.length - 1])}` : 'No steps yet'}>
+        aria-label={last ? `Loss on the training picture from ${fmtLoss(views[0].loss)} to ${fmtLoss(last.loss)} after ${last.step} steps; each step's batch loss drawn faintly` : 'No steps yet'}>
         <rect x="0" y="0" width={PLOT_WIDTH} height={PLOT_HEIGHT} className="ft-curve-bg" />
-        {g.points && <polyline points={g.points} className="ft-curve-line" fill="none" />}
+        {g.points[0] && <polyline points={g.points[0]} className="ft-curve-batch" fill="none" />}
+        {g.points[1] && <polyline points={g.points[1]} className="ft-curve-line" fill="none" />}
       </svg>
       <figcaption className="muted">
-        loss {g.maxLoss !== null ? `${fmtLoss(g.minLoss)} – ${fmtLoss(g.maxLoss)}` : ''} · step →
+        <span className="ft-key ft-key-line" /> training picture, fixed mask <span className="ft-key ft-key-batch" /> each step’s batch
+        {g.maxLoss !== null && ` · loss ${fmtLoss(g.minLoss)} – ${fmtLoss(g.maxLoss)} · steps 0 – ${total}`}
       </figcaption>
     </figure>
   );
@@ -40,7 +43,7 @@ function View({ title, v, size, testId }: { title: string; v: TrainView | null |
 
 export function FinetunePanel() {
   const store = useAppStore();
-  const { f, controls, ready, holdoutKey, nameOf, firstLoss, lastLoss, overfitting: over, save } = useFinetune();
+  const { f, controls, ready, holdoutKey, nameOf, firstLoss, lastLoss, batchLoss, overfitting: over, save } = useFinetune();
   const stepsId = useId();
   const batchId = useId();
   const holdoutId = useId();
@@ -81,20 +84,22 @@ export function FinetunePanel() {
         {holdoutKey ? `“${nameOf(holdoutKey)}” is held out: never trained on, it shows whether the model learns pictures in general or only yours.` : 'Add a second picture to hold one out of training and see overfitting.'}
       </p>
       <div className="ft-status" data-testid="finetune-status" data-phase={f.phase} data-step={f.step} data-total={f.totalSteps}
-        data-first-loss={firstLoss ?? ''} data-loss={lastLoss ?? ''} role="status">
+        data-first-loss={firstLoss ?? ''} data-loss={lastLoss ?? ''} data-batch-loss={batchLoss ?? ''} role="status">
         {f.phase === 'idle' && <span className="muted">Not trained yet.</span>}
         {f.phase !== 'idle' && f.phase !== 'error' && (
           <span>
             <strong>{f.phase === 'starting' ? 'starting…' : f.phase}</strong> · step {f.step} / {f.totalSteps}
-            {' · '}loss {fmtLoss(lastLoss)}{firstLoss !== null && ` (first ${fmtLoss(firstLoss)})`}
+            {' · '}loss on the training picture {fmtLoss(lastLoss)}{firstLoss !== null && ` (before: ${fmtLoss(firstLoss)})`}
+            {' · '}batch loss {fmtLoss(batchLoss)}
             {f.stepsPerSec !== null && <> · <span data-testid="finetune-rate">{f.stepsPerSec.toFixed(2)} steps/s</span></>}
+            {f.rebuildMs !== null && <span className="muted" title="Reading the trained weights back and rebuilding the model the slider uses"> · weights shown refreshed in {Math.round(f.rebuildMs)} ms</span>}
           </span>
         )}
         {f.message && <span className={f.phase === 'error' ? 'hint-error' : ''} data-testid="finetune-message"> {f.message}</span>}
       </div>
       {(f.losses.length > 0 || f.before) && (
         <div className="ft-body">
-          <LossCurve losses={f.losses} total={f.totalSteps} />
+          <LossCurve losses={f.losses} views={f.viewLosses} total={f.totalSteps} />
           {f.before && (
             <div className="ft-views">
               <View title="training picture, before" v={f.before.train} size={size} testId="finetune-before-train" />

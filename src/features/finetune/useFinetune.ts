@@ -52,8 +52,10 @@ export function useFinetune() {
     ready,
     holdoutKey,
     nameOf: (key: string) => names[key]?.name ?? key,
-    firstLoss: f.losses.length ? f.losses[0] : null,
-    lastLoss: f.losses.length ? f.losses[f.losses.length - 1] : null,
+    // On the training picture under the run's fixed mask: it moves with the weights only, not with each batch's draw.
+    firstLoss: f.viewLosses.length ? f.viewLosses[0].loss : null,
+    lastLoss: f.viewLosses.length ? f.viewLosses[f.viewLosses.length - 1].loss : null,
+    batchLoss: f.losses.length ? f.losses[f.losses.length - 1] : null,
     overfitting: overfitting(f.holdoutHistory),
     save,
   };
