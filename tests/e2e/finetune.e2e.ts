@@ -83,8 +83,10 @@ describe('fine-tuning in the browser', () => {
 
       const image = squarePng(path.join(tmp, 'square.png'));
       await again.addPictures(image);
-      await again.waitForResult(75);
-      const shown = await again.reconstructionPixels();
+      // The first page's pictures are kept in this profile too: find the new one's row.
+      const row = await again.rowOf('square.png');
+      await again.waitForResult(75, row);
+      const shown = await again.reconstructionPixels(row);
       const cli = cliReconstruction({ checkpoint: path.join(tmp, 'finetuned'), image, seed: '3', ratio: 0.75, outDir: path.join(tmp, 'cli') });
       expect(maxPixelDiff(cli, shown)).toBeLessThanOrEqual(PAGE_VS_CLI_PIXEL_TOL);
     } finally {

@@ -198,6 +198,16 @@ export class Playground {
     await this.page.locator('[data-testid="saved-entry"] [data-testid="saved-load"]').first().click();
   }
 
+  /** The index of the row showing the picture named `name`, once it is there. */
+  async rowOf(name: string): Promise<number> {
+    const handle = await this.page.waitForFunction((n) => {
+      const names = [...document.querySelectorAll('[data-testid="image-row"] .row-name')].map((e) => e.textContent);
+      const i = names.indexOf(n);
+      return i >= 0 ? i : false;
+    }, name, { timeout: READY_MS });
+    return (await handle.jsonValue()) as number;
+  }
+
   /** The RGBA pixels of a row's reconstruction panel. */
   async reconstructionPixels(row = 0): Promise<number[]> {
     return (await this.panelPixels('panel-reconstruction', row)).data;
