@@ -14,6 +14,8 @@ import { useBackend, type NodeBackend } from './lib/backend';
 import { readCheckpoint, UsageError } from './lib/checkpoint';
 import { decodeImage, encodePng, fitToSquare, ImageError, MAX_IMAGE_FILE_BYTES, type FitMode } from './lib/image';
 import { INSPECT_USAGE, inspectCommand } from './inspect';
+import { FINETUNE_USAGE } from './finetune-usage';
+import { TrainError } from '../src/model/train';
 
 /** The checkpoint the project ships, used when --checkpoint is left out. */
 export const BUNDLED_CHECKPOINT = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'public', 'checkpoints', 'mae-small');
@@ -145,7 +147,7 @@ async function reconstruct(argv: string[]): Promise<void> {
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-    process.stdout.write(USAGE + '\n\n' + INSPECT_USAGE + '\n');
+    process.stdout.write(USAGE + '\n\n' + INSPECT_USAGE + '\n\n' + FINETUNE_USAGE + '\n');
     return;
   }
   if (cmd === 'inspect') {
@@ -159,13 +161,28 @@ async function main(): Promise<void> {
     });
     return;
   }
-  if (cmd !== 'reconstruct') throw new UsageError(`unknown command "${cmd}" (try: reconstruct, inspect)`);
+  if (cmd === 'finetune') {
+    // Loaded on demand: training registers every gradient (all of @tensorflow/tfjs), which the other commands never need.
+    const { finetuneCommand } = await import('./finetune');
+    await finetuneCommand(rest, {
+      loadCheckpoint: async (spec) => {
+        const { label, files, notes } = await readCheckpoint(spec, BUNDLED_CHECKPOINT);
+        // Training holds the weights about four times (weights, two Adam moments, gradients).
+        const c = await loadCheckpoint(files, { memory: { device: 'the WebAssembly backend', totalBytes: MAX_WASM_HEAP_BYTES } });
+        return { label, config: c.config, params: c.params, notes: [...notes, ...c.notes] };
+      },
+      usageError: (message) => new UsageError(message),
+      imageError: (message) => new ImageError(message),
+    });
+    return;
+  }
+  if (cmd !== 'reconstruct') throw new UsageError(`unknown command "${cmd}" (try: reconstruct, inspect, finetune)`);
   await reconstruct(rest);
 }
 
 main().catch((e: unknown) => {
   const known = e instanceof UsageError || e instanceof ImageError || e instanceof LoadError
-    || e instanceof ConfigError || e instanceof ParamError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    || e instanceof ConfigError || e instanceof ParamError || e instanceof TrainError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   // Whatever a file, a server or an argument put in the message, it prints as one line.
   const msg = printable(e instanceof Error ? e.message : String(e));
   process.stderr.write(`mae: ${known ? msg : `unexpected error: ${msg}`}\n`);

@@ -19,10 +19,12 @@ export interface InferOptions {
 const DEFAULT_IMG_SIZE = 224;
 /** ViT convention when nothing else is known: 64 channels per head. */
 const DEFAULT_HEAD_DIM = 64;
-const HF_MODEL_TYPE = 'vit_mae';
+/** config.json `model_type` of a ViT-MAE. */
+export const HF_MODEL_TYPE = 'vit_mae';
 /** Longest config.json value quoted in a message, in characters. */
 const MAX_SHOWN_VALUE_CHARS = 40;
-const SUPPORTED_ACT = 'gelu';
+/** The one activation the model implements (exact erf GELU). */
+export const SUPPORTED_ACT = 'gelu';
 
 /** Official MAE architectures: heads are not visible in the weights, so they are looked up here. */
 const KNOWN_ENCODERS: readonly { dim: number; depth: number; heads: number; name: string }[] = [

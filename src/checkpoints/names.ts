@@ -125,3 +125,41 @@ export function hasDecoder(refNames: Iterable<string>): boolean {
   return false;
 }
 
+
+/** Reference block sub-names -> Hugging Face layer sub-names (the inverse of HF_LAYER_RULES; qkv is three). */
+const REF_TO_HF_LAYER: readonly [string, string[]][] = [
+  ['norm1', ['layernorm_before']],
+  ['attn.qkv', ['attention.attention.query', 'attention.attention.key', 'attention.attention.value']],
+  ['attn.proj', ['attention.output.dense']],
+  ['norm2', ['layernorm_after']],
+  ['mlp.fc1', ['intermediate.dense']],
+  ['mlp.fc2', ['output.dense']],
+];
+/** Reference top-level names (or prefixes before `.weight`/`.bias`) -> the names ViTMAEForPreTraining saves. */
+const REF_TO_HF_TOP: Readonly<Record<string, string>> = {
+  cls_token: 'vit.embeddings.cls_token',
+  pos_embed: 'vit.embeddings.position_embeddings',
+  'patch_embed.proj': 'vit.embeddings.patch_embeddings.projection',
+  norm: 'vit.layernorm',
+  decoder_embed: 'decoder.decoder_embed',
+  mask_token: 'decoder.mask_token',
+  decoder_pos_embed: 'decoder.decoder_pos_embed',
+  decoder_norm: 'decoder.decoder_norm',
+  decoder_pred: 'decoder.decoder_pred',
+};
+const REF_LAYER_PREFIXES: Readonly<Record<string, string>> = { blocks: 'vit.encoder.layer', decoder_blocks: 'decoder.decoder_layers' };
+
+/**
+ * The Hugging Face `ViTMAEForPreTraining` name(s) of a reference parameter: three (query, key,
+ * value, split along the output dimension in that order) for a fused qkv, else one; undefined
+ * for a name this layout has no place for.
+ */
+export function hfNamesFor(ref: string): string[] | undefined {
+  if (REF_TO_HF_TOP[ref]) return [REF_TO_HF_TOP[ref]];
+  const leaf = /^(.+)\.(weight|bias)$/.exec(ref);
+  if (leaf && REF_TO_HF_TOP[leaf[1]]) return [`${REF_TO_HF_TOP[leaf[1]]}.${leaf[2]}`];
+  const m = /^(blocks|decoder_blocks)\.(\d+)\.(.+)\.(weight|bias)$/.exec(ref);
+  if (!m) return undefined;
+  const sub = REF_TO_HF_LAYER.find(([r]) => r === m[3]);
+  return sub?.[1].map((hf) => `${REF_LAYER_PREFIXES[m[1]]}.${m[2]}.${hf}.${m[4]}`);
+}

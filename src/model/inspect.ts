@@ -5,10 +5,11 @@
 // prediction, at the checkpoint's image size or any other (position tables interpolated
 // bicubically as the reference's `interpolate_pos_embed`).
 //
-// It uses only standard, differentiable tf ops (matMul, softmax, gather, erf, moments...), so a
-// later fine-tuning feature can reuse `InspectModel.forward` under tf.variableGrads with the
-// weights wrapped in tf.variable, after `import '@tensorflow/tfjs-core/dist/register_all_gradients'`
-// (tfjs-core registers no gradients itself; tests/parity/inspect.test.ts checks one gradient).
+// It uses only standard, differentiable tf ops (matMul, softmax, gather, erf, moments...).
+// Fine-tuning (train.ts) runs `forwardBatch`, the same pass on a batch with gather-free token
+// selection and, on wasm, only plain 2-D products, under tf.variableGrads with the weights wrapped
+// in tf.variables (`create`'s adopt hook); gradients need
+// `import '@tensorflow/tfjs-core/dist/register_all_gradients'` first (tfjs-core registers none).
 // It is slower than the fast path and holds its own copy of the weights: create it when a view
 // needs it, dispose it when the view closes.
 import * as tf from '@tensorflow/tfjs-core';
@@ -173,6 +174,60 @@ function block(x: tf.Tensor2D, b: RefBlock, heads: number, eps: number, n = 1): 
   const a = attention(layerNorm(x, b.norm1, eps), b, heads, n);
   const h = tf.add<tf.Tensor2D>(x, a.out);
   return { out: tf.add(h, linear(gelu(linear(layerNorm(h, b.norm2, eps), b.fc1)), b.fc2)), weights: a.weights };
+}
+
+/**
+ * How `forwardBatch` lays out its products. 'plain': only untransposed 2-D products, forward and
+ * backward (the wasm backend runs just those on XNNPACK; transposed or batched products take it
+ * ~10x longer), attention per sample and head. 'batched': batched attention, fewest kernels (GPUs).
+ */
+export type ProductLayout = 'plain' | 'batched';
+
+/** `a @ b` on `[m, k] x [k, n]` whose gradients are untransposed products of explicit transposes too. */
+const plainMatMul = tf.customGrad((...args: unknown[]) => {
+  const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, (t: tf.Tensor[]) => void];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const g = dy as tf.Tensor2D;
+      const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(g, tf.transpose(sb)), tf.matMul(tf.transpose(sa), g)];
+    },
+  };
+}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+/** `x @ w + b` with plain products. Call inside tidy. */
+function plainLinear(x: tf.Tensor2D, l: RefLinear): tf.Tensor2D {
+  return tf.add(plainMatMul(x, l.w), l.b);
+}
+
+/**
+ * Attention on `n` sequences `[n*T, D]` -> `[n*T, D]` with plain products only: one `[T, T]`
+ * score product per sample and head. Splits, not slices (a split's gradient is one concat, a
+ * slice's a padded copy of the whole input). Call inside tidy.
+ */
+function plainAttention(x: tf.Tensor2D, b: RefBlock, heads: number, n: number): tf.Tensor2D {
+  const d = x.shape[1];
+  const scale = (d / heads) ** -0.5;
+  const qkv = plainLinear(x, b.qkv); // [n*T, 3D]
+  const samples = n > 1 ? tf.split(qkv, n, 0) : [qkv]; // n x [T, 3D]
+  const merged = samples.map((sq) => {
+    const parts = tf.split(sq, 3 * heads, 1) as tf.Tensor2D[]; // q heads, k heads, v heads: [T, hd] each
+    const outs = Array.from({ length: heads }, (_, h) => {
+      const scores = tf.mul(plainMatMul(parts[h], tf.transpose(parts[heads + h])), scale); // [T, T]
+      return plainMatMul(tf.softmax(scores, -1) as tf.Tensor2D, parts[2 * heads + h]); // [T, hd]
+    });
+    return outs.length > 1 ? tf.concat(outs, 1) : outs[0]; // [T, D]
+  });
+  return plainLinear(merged.length > 1 ? tf.concat(merged, 0) : merged[0], b.proj);
+}
+
+/** A pre-norm block on `n` sequences `[n*T, D]` in a product layout, without its attention maps. Call inside tidy. */
+function trainBlock(x: tf.Tensor2D, b: RefBlock, heads: number, eps: number, n: number, layout: ProductLayout): tf.Tensor2D {
+  if (layout === 'batched') return block(x, b, heads, eps, n).out;
+  const h = tf.add<tf.Tensor2D>(x, plainAttention(layerNorm(x, b.norm1, eps), b, heads, n));
+  return tf.add(h, plainLinear(gelu(plainLinear(layerNorm(h, b.norm2, eps), b.fc1)), b.fc2));
 }
 
 /** Stacks per-layer `[H, T, T]` maps as `[layers, H or 1, T, T]`, or null. Call inside tidy. */
@@ -355,11 +410,11 @@ export class InspectModel {
   /**
    * The reference forward pass of a batch at the checkpoint's own grid, for training: patches
    * `[N*L, p*p*3]` (patchify order, ImageNet-normalised) under an N-image mask plan -> pred
-   * `[N*L, p*p*3]`. Visible tokens are picked and unshuffled by one-hot products built on the
-   * host (a gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks). Plain
-   * differentiable ops only; no attention maps. Caller owns the result.
+   * `[N*L, p*p*3]`. Visible tokens are picked and unshuffled per sample by one-hot products built
+   * on the host (a gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks).
+   * Plain differentiable ops only; no attention maps. Caller owns the result.
    */
-  forwardBatch(patches: tf.Tensor2D, plan: MaskPlan): tf.Tensor2D {
+  forwardBatch(patches: tf.Tensor2D, plan: MaskPlan, layout: ProductLayout = 'batched'): tf.Tensor2D {
     const c = this.config;
     const w = this.weights;
     const g = gridSize(c);
@@ -370,29 +425,49 @@ export class InspectModel {
       throw new RangeError(`batch [${patches.shape.join(', ')}] with a mask for [${n}, ${plan.numPatches}] does not fit ${L} patches of ${K} values`);
     }
     const keep = plan.lenKeep;
-    // keepSel[b, j, idsShuffle[b, j]] = 1 for the kept j: row j picks the j-th visible patch.
-    const keepSel = new Float32Array(n * keep * L); // [N, keep, L]
+    // Per sample: pick[j, idsShuffle[j]] = 1 for the kept j (row j is the j-th visible patch), and
+    // its transpose, which puts the visible tokens back at their patches.
+    const pick: Float32Array[] = [];
+    const place: Float32Array[] = [];
     for (let b = 0; b < n; b++) {
-      for (let j = 0; j < keep; j++) keepSel[(b * keep + j) * L + plan.idsShuffle[b * L + j]] = 1;
+      const pk = new Float32Array(keep * L); // [keep, L]
+      const pl = new Float32Array(L * keep); // [L, keep]
+      for (let j = 0; j < keep; j++) {
+        const id = plan.idsShuffle[b * L + j];
+        pk[j * L + id] = 1;
+        pl[id * keep + j] = 1;
+      }
+      pick.push(pk);
+      place.push(pl);
     }
+    const plain = layout === 'plain';
+    const mm = (a: tf.Tensor2D, b: tf.Tensor2D) => (plain ? plainMatMul(a, b) : tf.matMul(a, b));
+    const lin = (x: tf.Tensor2D, l: RefLinear) => (plain ? plainLinear(x, l) : linear(x, l));
     const { pos, dpos } = this.positionTables({ rows: g, cols: g });
     return tf.tidy(() => {
       const posT = tf.tensor2d(pos, [1 + L, c.embedDim]);
       const dposT = tf.tensor2d(dpos, [1 + L, c.decoderEmbedDim]);
-      const x = tf.add(tf.reshape(linear(patches, w.patchEmbed), [n, L, c.embedDim]), tf.slice(posT, [1, 0], [L, -1])); // [N, L, E]
-      const cls = tf.add(tf.zeros([n, 1, c.embedDim]), tf.add(w.clsToken, tf.slice(posT, [0, 0], [1, -1]))); // [N, 1, E]
-      const sel = keep > 0 ? tf.tensor3d(keepSel, [n, keep, L]) : null;
-      const seq = sel ? tf.concat([cls, tf.matMul(sel, x)], 1) : cls; // [N, 1+keep, E]
-      let h = tf.reshape(seq, [n * (1 + keep), c.embedDim]) as tf.Tensor2D;
-      for (const b of w.blocks) h = block(h, b, c.numHeads, c.layerNormEps, n).out;
-      const y = tf.reshape(linear(layerNorm(h, w.norm, c.layerNormEps), w.decoderEmbed), [n, 1 + keep, c.decoderEmbedDim]); // [N, 1+keep, D]
-      // Unshuffle: visible tokens back to their patches (keepSel transposed), mask tokens elsewhere.
-      const masked = tf.mul(tf.tensor3d(plan.mask, [n, L, 1]), w.maskToken); // [N, L, D]
-      const tokens = sel ? tf.add(tf.matMul(sel, tf.slice(y, [0, 1, 0], [n, keep, -1]), true, false), masked) : masked; // [N, L, D]
-      const d0 = tf.add(tf.concat([tf.slice(y, [0, 0, 0], [n, 1, -1]), tokens], 1), dposT); // [N, 1+L, D]
-      let d = tf.reshape(d0, [n * (1 + L), c.decoderEmbedDim]) as tf.Tensor2D;
-      for (const b of w.decoderBlocks) d = block(d, b, c.decoderNumHeads, c.layerNormEps, n).out;
-      const out = tf.reshape(linear(layerNorm(d, w.decoderNorm, c.layerNormEps), w.decoderPred), [n, 1 + L, K]); // [N, 1+L, K]
+      const cls = tf.add(w.clsToken, tf.slice(posT, [0, 0], [1, -1])); // [1, E]
+      const x = lin(patches, w.patchEmbed); // [N*L, E]
+      const xs = n > 1 ? tf.split(x, n, 0) : [x]; // N x [L, E]
+      const posPatches = tf.slice(posT, [1, 0], [L, -1]); // [L, E]
+      const seqs = xs.map((xb, b) => (keep > 0
+        ? tf.concat([cls, mm(tf.tensor2d(pick[b], [keep, L]), tf.add(xb, posPatches))], 0) : cls)); // [1+keep, E]
+      let h = (n > 1 ? tf.concat(seqs, 0) : seqs[0]) as tf.Tensor2D; // [N*(1+keep), E]
+      for (const b of w.blocks) h = trainBlock(h, b, c.numHeads, c.layerNormEps, n, layout);
+      const y = lin(layerNorm(h, w.norm, c.layerNormEps), w.decoderEmbed); // [N*(1+keep), D]
+      const ys = n > 1 ? tf.split(y, n, 0) : [y]; // N x [1+keep, D]
+      const masked = tf.tensor2d(plan.mask, [n * L, 1]); // [N*L, 1]
+      const maskedParts = n > 1 ? tf.split(masked, n, 0) : [masked];
+      const decs = ys.map((yb, b) => {
+        const maskTokens = tf.mul<tf.Tensor2D>(maskedParts[b], w.maskToken); // [L, D]
+        const tokens = keep > 0
+          ? tf.add<tf.Tensor2D>(mm(tf.tensor2d(place[b], [L, keep]), tf.slice(yb, [1, 0], [keep, -1]) as tf.Tensor2D), maskTokens) : maskTokens; // [L, D]
+        return tf.add(tf.concat([tf.slice(yb, [0, 0], [1, -1]), tokens], 0), dposT); // [1+L, D]
+      });
+      let d = (n > 1 ? tf.concat(decs, 0) : decs[0]) as tf.Tensor2D; // [N*(1+L), D]
+      for (const b of w.decoderBlocks) d = trainBlock(d, b, c.decoderNumHeads, c.layerNormEps, n, layout);
+      const out = tf.reshape(lin(layerNorm(d, w.decoderNorm, c.layerNormEps), w.decoderPred), [n, 1 + L, K]); // [N, 1+L, K]
       return tf.reshape(tf.slice(out, [0, 1, 0], [n, L, K]), [n * L, K]) as tf.Tensor2D;
     });
   }

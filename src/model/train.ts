@@ -3,12 +3,16 @@
 // (forwardBatch), its weights wrapped in tf.variables in InspectModel's layout; gradients come
 // from tf.variableGrads and the update is torch.optim.AdamW's (decoupled weight decay, bias
 // correction), with train.py's parameter groups and warm-up + cosine learning rate.
+//
+// tfjs-core registers no gradients by itself, and its registration module is ESM that Node cannot
+// load, so the caller registers them once: in a bundle (the page's worker, vitest)
+// `import '@tensorflow/tfjs-core/dist/register_all_gradients'`, in Node `import '@tensorflow/tfjs'`
+// (its CommonJS build registers the same gradients). Trainer.create checks.
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core registers no gradients by itself.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { MaeConfig } from './config';
 import { numPatches } from './config';
-import { InspectModel } from './inspect';
+import { InspectModel, type ProductLayout } from './inspect';
+import { NORM_PIX_EPS } from './mae';
 import { rgbaToNormalizedChw } from './pixels';
 import type { HostParam, HostParams } from './weights';
 import { lenKeepFor, planFromNoise } from '../shared/masking';
@@ -56,8 +60,6 @@ export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = {
   seed: 0,
 };
 
-/** torch.var's default (unbiased) and forward_loss's epsilon for norm_pix targets. */
-const NORM_PIX_EPS = 1e-6;
 /** Names the reference keeps out of weight decay although they are not 1-D (train.py's param groups). */
 const NO_DECAY_TOKENS = new Set(['cls_token', 'mask_token']);
 /** The fixed sin-cos position tables (requires_grad=False in the reference): never trained. */
@@ -69,6 +71,22 @@ export class TrainError extends Error {
     super(message);
     this.name = 'TrainError';
   }
+}
+
+/** Kernels the training step differentiates through: one missing means no gradients were registered. */
+const NEEDED_GRADIENTS = ['Erf', 'Softmax', 'BatchMatMul', 'Mean', 'SquaredDifference', 'Rsqrt'];
+
+/** Throws when tfjs-core's gradients are not registered (see the header). */
+export function checkGradientsRegistered(): void {
+  const missing = NEEDED_GRADIENTS.filter((k) => !tf.getGradient(k));
+  if (missing.length > 0) {
+    throw new Error(`no gradient registered for ${missing.join(', ')}: import '@tensorflow/tfjs-core/dist/register_all_gradients' (bundles) or '@tensorflow/tfjs' (Node) first`);
+  }
+}
+
+/** Plain 2-D products on wasm (XNNPACK runs only those fast), batched attention elsewhere (fewest dispatches). */
+function productLayout(): ProductLayout {
+  return tf.getBackend() === 'wasm' ? 'plain' : 'batched';
 }
 
 /** train.py's `lr_at`: linear warm-up to baseLr over warmupSteps, then cosine to minLr at `steps`. */
@@ -199,6 +217,7 @@ export class Trainer {
       throw new TrainError('this checkpoint has no decoder (an encoder only): it cannot be trained here');
     }
     validateTrainSettings(settings, config);
+    checkGradientsRegistered();
     const slots: Slot[] = [];
     const model = InspectModel.create(config, params, (name, t) => {
       const param = tf.variable(t, true);
@@ -223,7 +242,7 @@ export class Trainer {
 
   /** The masked-patch loss of a batch (models_mae.forward_loss), a scalar. Call inside tidy/variableGrads. */
   private loss(patches: tf.Tensor2D, mask: tf.Tensor1D, plan: ReturnType<typeof planFromNoise>): tf.Scalar {
-    const pred = this.model.forwardBatch(patches, plan); // [N*L, K]
+    const pred = this.model.forwardBatch(patches, plan, productLayout()); // [N*L, K]
     let target: tf.Tensor2D = patches; // [N*L, K]
     if (this.config.normPixLoss) {
       const k = patches.shape[1];
