@@ -2,8 +2,10 @@
 // between reconstructions (the page's slider keeps answering), the fast model rebuilt from the
 // trained weights every so often so the page's reconstructions follow the training, and the
 // before/after views under one fixed mask on a training picture and a held-out one.
+// tfjs-core registers no gradients by itself; the training step needs them (see src/model/train.ts).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { hasDecoder } from '../checkpoints/names';
-import { toHfFiles } from './exportStopgap';
+import { toHfFiles } from '../checkpoints/export';
 import { gridSize, Mae, mulberry32, reconstructImage, type HostParams, type MaeConfig } from '../model';
 import { DEFAULT_TRAIN_SETTINGS, sampleBatch, Trainer, type TrainSettings } from '../model/train';
 import type { Rgba, TrainAction, TrainEndReason, TrainOptions, TrainView, WorkerResponse } from '../protocol/messages';
