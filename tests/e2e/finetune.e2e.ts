@@ -15,6 +15,8 @@ import { DESKTOP, Playground, TRAIN_MS } from './pages/playground';
 const STEPS = 20;
 /** Images per step: small, so a step stays quick on a shared CPU. */
 const BATCH = 2;
+/** Arrow presses on the ratio slider during training (1 % each). */
+const SLIDER_NUDGE = 5;
 /** Model input size of the bundled checkpoint, in px. */
 const SIZE = 224;
 
@@ -44,11 +46,19 @@ describe('fine-tuning in the browser', () => {
       await pg.setTraining({ steps: STEPS, batchSize: BATCH });
       const t0 = Date.now();
       await pg.startTraining();
+      // The slider keeps working while training: a new ratio is drawn between two steps.
+      await pg.page.waitForSelector('[data-testid="finetune-status"][data-phase="running"]:not([data-step="0"])', { timeout: TRAIN_MS });
+      const s0 = Date.now();
+      await pg.nudgeSlider(-SLIDER_NUDGE);
+      await pg.waitForResult(75 - SLIDER_NUDGE);
+      const sliderMs = Date.now() - s0;
+      expect((await pg.trainingStatus()).phase).toMatch(/running|done/);
       await pg.waitTrainingEnded();
       const wallS = (Date.now() - t0) / 1000;
       const st = await pg.trainingStatus();
       const rate = await pg.page.textContent('[data-testid="finetune-rate"]');
       const views = await pg.page.locator('[data-testid="finetune"] .ft-view figcaption').allTextContents();
+      console.log(`slider during training: a new ratio drawn after ${sliderMs} ms`);
       console.log(`fine-tuning: ${STEPS} steps of batch ${BATCH} on wasm in ${wallS.toFixed(1)} s; page says ${rate}; `
         + `training-picture loss ${st.firstLoss} -> ${st.loss}; ${await pg.page.textContent('[data-testid="finetune-status"]')}; views: ${views.join(' | ')}`);
       expect(st.phase, st.message ?? '').toBe('done');

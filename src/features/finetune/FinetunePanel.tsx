@@ -1,7 +1,7 @@
 // "Teach it your photos": fine-tune the running checkpoint on the page's pictures, watch the loss
 // fall and the reconstructions change, and keep the result (download, and in this browser).
 import { useId } from 'react';
-import { useAppStore } from '../../store/react';
+import { useApp, useAppStore } from '../../store/react';
 import { MAX_TRAIN_BATCH, MAX_TRAIN_STEPS } from '../../shared/training';
 import type { TrainView } from '../../protocol/messages';
 import { PixelCanvas } from '../panels/PixelCanvas';
@@ -48,7 +48,8 @@ export function FinetunePanel() {
   const batchId = useId();
   const holdoutId = useId();
   const s = store.getState();
-  const size = f.before?.train?.pasted.width ?? 224;
+  const modelSize = useApp((st) => st.slots.A.info?.imgSize ?? null);
+  const size = f.before?.train?.pasted.width ?? modelSize ?? 1;
   const running = f.phase === 'running' || f.phase === 'paused' || f.phase === 'starting' || f.phase === 'stopping';
   return (
     <section className="picker finetune" aria-label="Fine-tune" data-testid="finetune">
