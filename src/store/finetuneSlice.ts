@@ -56,8 +56,10 @@ export interface FinetuneState {
   /** The checkpoint the run started from, the pictures it trained on. */
   base: string | null;
   imageCount: number;
-  /** Weights that are trained and not saved since (for the Save button). */
+  /** Weights that are trained and not saved since. */
   unsaved: boolean;
+  /** Slot A's generation when the last run ended with trained weights: Save offers them while it still runs them. */
+  trainedGeneration: number | null;
   saving: boolean;
   /** Kept checkpoints, newest first; null until read. */
   saved: SavedCheckpointMeta[] | null;
@@ -83,7 +85,7 @@ export interface FinetuneSlice {
 export const initialFinetune = (): FinetuneState => ({
   phase: 'idle', steps: DEFAULT_TRAIN_STEPS, batchSize: DEFAULT_TRAIN_BATCH, holdout: 'auto', runId: null, totalSteps: 0,
   step: 0, losses: [], viewLosses: [], rebuildMs: null, lr: null, stepsPerSec: null, mask: null, before: null, after: null, holdoutHistory: [],
-  endReason: null, message: null, base: null, imageCount: 0, unsaved: false, saving: false, saved: null,
+  endReason: null, message: null, base: null, imageCount: 0, unsaved: false, trainedGeneration: null, saving: false, saved: null,
 });
 
 /** The held-out picture a choice names among the ready pictures (null: none). */
@@ -165,6 +167,7 @@ export function createFinetuneSlice(set: SetState, get: GetState, ctx: StoreCont
         const failed = e.reason === 'out-of-memory' || e.reason === 'failed';
         patch({ phase: failed ? 'error' : 'done', runId: null, endReason: e.reason, step: e.step, message: endSentence(e.reason, e.step, e.message) });
         weightsChanged(e.weightsVersion);
+        patch({ trainedGeneration: e.step > 0 ? get().slots.A.generation : null });
         if (e.step > 0 && e.message !== 'another checkpoint was loaded') {
           const a = get().slots.A;
           if (a.checkpoint) {

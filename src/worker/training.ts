@@ -105,7 +105,7 @@ export class TrainingJobs {
     return true;
   }
 
-  /** Pause, resume or stop; returns whether steps may now run. */
+  /** Pause (the fast model then shows the weights so far), resume, or stop at the next job. */
   async control(target: number, action: TrainAction): Promise<void> {
     const run = this.run;
     if (!run || run.id !== target) return;
@@ -173,13 +173,13 @@ export class TrainingJobs {
     this.host.post({ type: 'trainSaved', id, configJson, safetensors }, [safetensors.buffer]);
   }
 
-  /** A new checkpoint replaces the model: the run ends (its weights belong to the old one). */
+  /** A new checkpoint replaces the model: a run ends, and trained weights are forgotten (they belong to the old one). */
   abandon(): void {
+    this.trained = null;
     const run = this.run;
     if (!run) return;
     this.run = null;
     run.trainer.dispose();
-    this.trained = null;
     this.host.post({ type: 'trainDone', id: run.id, reason: 'stopped', step: run.trainer.stepCount, message: 'another checkpoint was loaded', weightsVersion: this.weightsVersion });
   }
 

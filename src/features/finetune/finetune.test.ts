@@ -127,6 +127,8 @@ describe('kept fine-tuned checkpoints', () => {
     call.emit({ type: 'trainDone', id: call.id, reason: 'finished', step: 3, message: null, weightsVersion: 1 });
     await run;
 
+    // Save offers the trained weights while slot A runs them.
+    expect(get().finetune.trainedGeneration).toBe(get().slots.A.generation);
     const r = await get().saveTrained();
     expect(r).not.toBeNull();
     expect(get().finetune.unsaved).toBe(false);
@@ -141,6 +143,8 @@ describe('kept fine-tuned checkpoints', () => {
     expect(source).toMatchObject({ kind: 'files', savedId: meta.id });
     expect(source.kind === 'files' && source.files.map((f) => f.name)).toEqual([SAVED_CONFIG_NAME, SAVED_WEIGHTS_NAME]);
     expect(get().slots.A.ref).toBe(`saved:${meta.id}`);
+    // Another checkpoint runs now: the run's trained weights are no longer there to save.
+    expect(get().finetune.trainedGeneration).not.toBe(get().slots.A.generation);
 
     // A new page whose link names it loads it from this browser.
     const next = setup({ savedCheckpoints: saved, urlCheckpoints: { ckpt: `saved:${meta.id}` } });

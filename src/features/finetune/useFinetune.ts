@@ -35,7 +35,10 @@ export function useFinetune() {
   const names = useApp((s) => s.entries);
   const ready = readyKeys ? readyKeys.split('\n') : [];
   const holdoutKey = resolveHoldout(f.holdout, ready);
-  const controls = controlsFor(f, modelReady, f.step > 0);
+  const generation = useApp((s) => s.slots.A.generation);
+  const active = f.phase === 'running' || f.phase === 'paused';
+  // Trained weights exist while a run goes, and after it as long as slot A still runs them (no other checkpoint since).
+  const controls = controlsFor(f, modelReady, active ? f.step > 0 : f.trainedGeneration === generation);
 
   useEffect(() => {
     if (store.getState().finetune.saved === null) void store.getState().refreshSaved();
