@@ -54,7 +54,7 @@ export function App() {
       <BackendFallbackBanner />
       <FallbackBanner />
       <ModelError />
-      {phone ? [main, controls, picker, finetune] : [picker, controls, finetune, main]}
+      {phone ? [main, controls, picker, finetune] : [picker, controls, main, finetune]}
       <Footer />
       <DropOverlay />
       <DocDialogHost />

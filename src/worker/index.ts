@@ -49,7 +49,14 @@ const training = new TrainingJobs({
 });
 
 /** Lets the messages that arrived during a training step in (a reconstruction, a pause) before the next step. */
-const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+const yieldToMessages = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * After a reconstruction, training waits this long (ms) for the page's next request before its next
+ * step: a slider being dragged sends one as soon as the last result lands, and would otherwise wait
+ * a whole training step for each.
+ */
+const RECONSTRUCT_GRACE_MS = 150;
+let lastReconstructAt = -Infinity;
 
 function infoOf(m: Mae): ModelInfo {
   const c = m.config;
@@ -120,9 +127,15 @@ async function pump(): Promise<void> {
         } catch (e) {
           post({ type: 'error', id: req.id, message: `reconstruction failed: ${(e as Error).message}`, fatal: false });
         }
+        lastReconstructAt = performance.now();
         continue;
       }
       if (!training.runnable()) break;
+      const sinceReconstruct = performance.now() - lastReconstructAt;
+      if (sinceReconstruct < RECONSTRUCT_GRACE_MS) {
+        await yieldToMessages(RECONSTRUCT_GRACE_MS - sinceReconstruct);
+        continue;
+      }
       await training.step();
       await yieldToMessages();
     }
