@@ -47,14 +47,15 @@ export function FinetunePanel() {
   const stepsId = useId();
   const batchId = useId();
   const holdoutId = useId();
+  const headId = useId();
   const s = store.getState();
   const modelSize = useApp((st) => st.slots.A.info?.imgSize ?? null);
   const size = f.before?.train?.pasted.width ?? modelSize ?? 1;
   const running = f.phase === 'running' || f.phase === 'paused' || f.phase === 'starting' || f.phase === 'stopping';
   return (
-    <section className="picker finetune" aria-label="Fine-tune" data-testid="finetune">
+    <section className="picker finetune" aria-labelledby={headId} data-testid="finetune">
       <header className="picker-head">
-        <h2>Teach it your photos</h2>
+        <h2 id={headId}>Teach it your photos</h2>
         <span className="muted">Fine-tune the running checkpoint on the pictures on this page, here in your browser.</span>
       </header>
       <div className="picker-inline ft-settings">
