@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 // Registers tfjs-core's gradients (its CommonJS build does; tfjs-core's own module is ESM Node cannot load).
 import '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { toHfFiles } from '../src/checkpoints/export';
 import type { MaeConfig } from '../src/model/config';
 import { numPatches } from '../src/model/config';
@@ -34,6 +35,10 @@ const MAX_IMAGES = 1000;
 /** The mask ratio of the before/after evaluation (the page's default). */
 const EVAL_MASK_RATIO = 0.75;
 const MS_PER_S = 1000;
+const US_PER_S = 1e6;
+/** Bytes in a MB, and kB (maxRSS's unit) in a MB. */
+const MB = 1e6;
+const KB_PER_MB = 1e3;
 
 /** A checkpoint as the command line read it. */
 export interface FinetuneCheckpoint {
@@ -144,6 +149,7 @@ export async function finetuneCommand(argv: string[], deps: FinetuneDeps): Promi
     process.stdout.write(`${ckpt.label}: fine-tuning on ${imagePaths.length} picture(s), ${steps} steps of ${batchSize} at ${S} px, `
       + `peak lr ${baseLr}, seed ${seed}, ${backend}\n`);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     let firstLoss = Number.NaN;
     let lastLoss = Number.NaN;
     for (let i = 0; i < steps; i++) {
@@ -157,6 +163,9 @@ export async function finetuneCommand(argv: string[], deps: FinetuneDeps): Promi
       }
     }
     const trainS = (performance.now() - t0) / MS_PER_S;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuS = (cpu.user + cpu.system) / US_PER_S; // on a shared machine, wall time says little
+    const heldBytes = tf.memory().numBytes; // weights and Adam moments, between steps
     const params = await trainer.hostParams();
     const after = await psnrs(c, params, evalPictures, seed);
     const files = toHfFiles(c, params);
@@ -164,7 +173,10 @@ export async function finetuneCommand(argv: string[], deps: FinetuneDeps): Promi
     writeFileSync(path.join(values.out, 'config.json'), files.configJson);
     writeFileSync(path.join(values.out, 'model.safetensors'), files.safetensors);
     process.stdout.write(`trained ${steps} steps in ${trainS.toFixed(1)} s (${(steps / trainS).toFixed(2)} steps/s, `
-      + `${((steps * batchSize) / trainS).toFixed(1)} images/s); loss ${firstLoss.toFixed(4)} -> ${lastLoss.toFixed(4)}\n`);
+      + `${((steps * batchSize) / trainS).toFixed(1)} images/s; ${(cpuS / steps).toFixed(2)} s of CPU a step); `
+      + `loss ${firstLoss.toFixed(4)} -> ${lastLoss.toFixed(4)}\n`);
+    process.stdout.write(`memory: ${(heldBytes / MB).toFixed(1)} MB of tensors held between steps, `
+      + `peak resident ${(process.resourceUsage().maxRSS / KB_PER_MB).toFixed(0)} MB (the process, wasm heap included)\n`);
     process.stdout.write(`masked-patch PSNR, ${Math.round(EVAL_MASK_RATIO * 100)} % masked, seed ${seed} (0-255 space):\n`);
     evalNames.forEach((name, i) => {
       const d = after[i] - before[i];

@@ -15,6 +15,7 @@ import { bytesSource } from '../../src/checkpoints/source';
 import { toFloat32 } from '../../src/checkpoints/dtypes';
 import type { HostParams, MaeConfig } from '../../src/model';
 import { randomParams } from '../../src/model/random';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../../src/model/pixels';
 import { mulberry32 } from '../../src/shared/prng';
 import { augmentImage, cropResize, sampleCrop, CROP_RATIO_MAX, CROP_RATIO_MIN, CROP_SCALE_MAX, CROP_SCALE_MIN, type RgbaImage } from '../../src/shared/augment';
 import { DEFAULT_TRAIN_SETTINGS, lrAt, sampleBatch, Trainer, TrainError, type TrainSettings } from '../../src/model/train';
@@ -53,6 +54,8 @@ const MAX_CAPPED_SHARE = 0.01;
 const LR_TOL = 1e-12;
 /** A crop's area and aspect after rounding its sides to whole pixels: relative slack on the bounds. */
 const CROP_ROUNDING = 0.05;
+/** float32 round-off of a normalised value. */
+const NORM_ROUNDING = 1e-5;
 /** A trainer's steps on the tiny model for the memory check. */
 const LEAK_STEPS = 100;
 /** Steps on one fixed batch over which the loss must fall. */
@@ -342,7 +345,12 @@ describe('augmentation', () => {
     expect(batch.length).toBe(3 * 3 * 16 * 16);
     expect(noise.length).toBe(3 * 4);
     for (const v of noise) expect(v >= 0 && v < 1).toBe(true);
-    // (0 - mean) / std .. (1 - mean) / std over the ImageNet channels: within [-2.2, 2.7].
-    for (const v of batch) expect(v >= -2.2 && v <= 2.7).toBe(true);
+    // Channel c of an 8-bit pixel lies within (0 - mean_c) / std_c .. (1 - mean_c) / std_c.
+    const per = 16 * 16;
+    batch.forEach((v, i) => {
+      const ch = Math.floor(i / per) % 3;
+      expect(v).toBeGreaterThanOrEqual(-IMAGENET_MEAN[ch] / IMAGENET_STD[ch] - NORM_ROUNDING);
+      expect(v).toBeLessThanOrEqual((1 - IMAGENET_MEAN[ch]) / IMAGENET_STD[ch] + NORM_ROUNDING);
+    });
   });
 });
