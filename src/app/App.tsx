@@ -3,6 +3,7 @@ import { CheckpointPicker } from '../features/checkpoint/CheckpointPicker';
 import { FallbackBanner } from '../features/checkpoint/CheckpointStatus';
 import { QualityNote } from '../features/checkpoint/QualityNote';
 import { DocDialogHost } from '../features/docs/DocDialog';
+import { FinetunePanel } from '../features/finetune/FinetunePanel';
 import { DropOverlay, ImageDrop } from '../features/image-drop/ImageDrop';
 import { MaskControls } from '../features/mask-controls/MaskControls';
 import { ImageList } from '../features/panels/ImageRow';
@@ -31,6 +32,7 @@ export function App() {
   const phone = useMediaQuery(PHONE_QUERY);
   const picker = <CheckpointPicker key="picker" />;
   const controls = <MaskControls key="controls" />;
+  const finetune = <FinetunePanel key="finetune" />;
   const main = (
     <main className="main" key="main" data-testid="main">
       <ImageDrop />
@@ -54,7 +56,7 @@ export function App() {
       <BackendFallbackBanner />
       <FallbackBanner />
       <ModelError />
-      {phone ? [main, controls, picker] : [picker, controls, main]}
+      {phone ? [main, controls, picker, finetune] : [picker, controls, main, finetune]}
       <Footer />
       <DropOverlay />
       <DocDialogHost />

@@ -7,6 +7,7 @@ import { hubFilePrefix } from '../features/checkpoint/catalogue';
 import { browserCaches, hubWeightsCached } from '../features/checkpoint/hubCache';
 import { createAppStore } from '../store/createAppStore';
 import { idbPersistence, memoryPersistence } from '../store/persistence';
+import { idbSavedCheckpoints, memorySavedCheckpoints } from '../store/savedCheckpoints';
 import { StoreProvider } from '../store/react';
 import { parseUrlCheckpoints } from '../store/checkpointRef';
 import { parseUrlSettings } from '../store/settings';
@@ -21,6 +22,7 @@ const store = createAppStore({
   client,
   decoder: createFileDecoder(createBrowserFitter()),
   persistence: typeof indexedDB !== 'undefined' ? idbPersistence() : memoryPersistence(),
+  savedCheckpoints: typeof indexedDB !== 'undefined' ? idbSavedCheckpoints() : memorySavedCheckpoints(),
   urlSettings: parseUrlSettings(window.location.search),
   urlCheckpoints: parseUrlCheckpoints(window.location.search),
   urlImages: parseUrlImages(window.location.search),

@@ -17,6 +17,7 @@ import { rgbaToNormalizedChw } from './pixels';
 import type { HostParam, HostParams } from './weights';
 import { lenKeepFor, planFromNoise } from '../shared/masking';
 import { augmentImage, drawNoise, type RgbaImage } from '../shared/augment';
+import { DEFAULT_TRAIN_BATCH, DEFAULT_TRAIN_STEPS, NO_DECODER_TO_TRAIN } from '../shared/training';
 
 /** Everything one fine-tuning run is set by. */
 export interface TrainSettings {
@@ -49,8 +50,8 @@ export interface TrainSettings {
  * (a held-out photo -0.36 dB); 20 steps at 5e-4 lowered all three.
  */
 export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = {
-  batchSize: 8,
-  steps: 50,
+  batchSize: DEFAULT_TRAIN_BATCH, // the page's default (src/shared/training.ts)
+  steps: DEFAULT_TRAIN_STEPS,
   baseLr: 2e-4,
   minLr: 1e-5,
   warmupSteps: 5,
@@ -216,7 +217,7 @@ export class Trainer {
   /** Uploads the weights as variables (reference names, InspectModel's layout) with zero Adam moments. */
   static create(config: MaeConfig, params: HostParams, settings: TrainSettings = DEFAULT_TRAIN_SETTINGS): Trainer {
     if (!params.has('decoder_pred.weight')) {
-      throw new TrainError('this checkpoint has no decoder (an encoder only): it cannot be trained here');
+      throw new TrainError(NO_DECODER_TO_TRAIN);
     }
     validateTrainSettings(settings, config);
     checkGradientsRegistered();

@@ -37,7 +37,11 @@ export interface ModelInfo {
 export type CheckpointSource =
   | { kind: 'url'; /** folder URL holding config.json + model.safetensors */ baseUrl: string; label: string }
   /** Files from the visitor's disk, as Blobs: posting one copies no bytes, the worker reads slices. */
-  | { kind: 'files'; files: { name: string; blob: Blob }[]; label: string }
+  | {
+      kind: 'files'; files: { name: string; blob: Blob }[]; label: string;
+      /** Set when the files are a fine-tuned checkpoint kept in this browser (its id there), so a link can name it. */
+      savedId?: string;
+    }
   | { kind: 'hub'; repo: string; revision: string; endpoint: string; label: string }
   | { kind: 'random'; label: string; /** architecture of the random model; a tiny one when absent */ arch?: Partial<ModelInfo> };
 
@@ -67,7 +71,40 @@ export type WorkerRequest =
       mask: Uint8Array;
       normPixStats: NormPixStats;
     }
-  | { type: 'cancel'; id: number; /** the request to cancel */ target: number };
+  | { type: 'cancel'; id: number; /** the request to cancel */ target: number }
+  /**
+   * Fine-tunes the loaded checkpoint on images sent earlier with setImage; training steps run in the
+   * job queue between reconstructions. Answered by trainStarted, trainProgress, trainViews, then trainDone.
+   */
+  | { type: 'trainStart'; id: number; options: TrainOptions; imageKeys: string[]; /** shown, never trained on */ holdoutKey: string | null }
+  | { type: 'trainControl'; id: number; /** the trainStart request */ target: number; action: TrainAction }
+  /** The weights of the newest training run, in Hugging Face layout (answered by trainSaved). */
+  | { type: 'trainSave'; id: number };
+
+/** What the visitor sets for a training run (the rest of the recipe is the worker's defaults). */
+export interface TrainOptions {
+  batchSize: number;
+  steps: number;
+  /** Seeds the crops, flips and masks of the run. */
+  seed: number;
+}
+
+export type TrainAction = 'pause' | 'resume' | 'stop';
+
+/** Why a training run ended: all steps done, the visitor stopped it, the device ran out of memory, another failure. */
+export type TrainEndReason = 'finished' | 'stopped' | 'out-of-memory' | 'failed';
+
+/** One image reconstructed under the run's fixed mask, to compare before and after training. */
+export interface TrainView {
+  imageKey: string;
+  /** The reconstruction with the visible patches pasted back. */
+  pasted: Rgba;
+  /** Masked-patch MSE and PSNR, 0-255 space. */
+  mse: number | null;
+  psnr: number | null;
+  /** The model's loss on it under the fixed mask (the training loss's definition, one fixed picture and mask). */
+  loss: number | null;
+}
 
 /** Timings of one reconstruction, in milliseconds. */
 export interface Timings {
@@ -106,6 +143,30 @@ export type WorkerResponse =
       timings: Timings;
     }
   | { type: 'cancelled'; id: number }
+  /** Training began: the fixed mask (1 = masked, patch order) and the views before the first step. */
+  | { type: 'trainStarted'; id: number; steps: number; batchSize: number; mask: Uint8Array; train: TrainView | null; holdout: TrainView | null }
+  | {
+      type: 'trainProgress';
+      id: number;
+      /** Steps done. */
+      step: number;
+      loss: number;
+      lr: number;
+      /** Over the run's steps so far (pauses excluded). */
+      stepsPerSec: number;
+      /** Bumped each time the reconstructions start showing newer trained weights. */
+      weightsVersion: number;
+    }
+  /** The fixed-mask views with the weights of `step`. */
+  | {
+      type: 'trainViews'; id: number; step: number; train: TrainView; holdout: TrainView | null;
+      /** What reading the trained weights back and rebuilding the fast model took, in ms (views excluded). */
+      rebuildMs: number;
+    }
+  | { type: 'trainPaused'; id: number; paused: boolean }
+  | { type: 'trainDone'; id: number; reason: TrainEndReason; step: number; /** for out-of-memory and failed */ message: string | null; weightsVersion: number }
+  /** Hugging Face files of the trained weights (the bytes transferred). */
+  | { type: 'trainSaved'; id: number; configJson: string; safetensors: Uint8Array }
   | {
       type: 'error';
       id: number;

@@ -2,6 +2,7 @@
 // hub repository input as a visitor types it, and the CheckpointSource each reference loads.
 import type { CheckpointSource } from '../protocol/messages';
 import { DEFAULT_REVISION, parseHubInput } from '../shared/hub';
+import { SAVED_ID_RE } from './savedCheckpoints';
 
 // The hub reference grammar is shared with the worker and the command line (src/shared/hub.ts).
 export { DEFAULT_REVISION, parseHubInput, validRevision, type HubInput } from '../shared/hub';
@@ -12,13 +13,15 @@ export type CheckpointRef =
   | { kind: 'random' }
   | { kind: 'hub'; repo: string; revision: string }
   /** A file from the visitor's disk: a link can name it but not load it. */
-  | { kind: 'file'; name: string };
+  | { kind: 'file'; name: string }
+  /** A fine-tuned checkpoint kept in this browser (IndexedDB), by its id: loads where it was saved. */
+  | { kind: 'saved'; id: string };
 
 /** Query parameters of the chosen checkpoint and of the comparison checkpoint. */
 export const CKPT_URL_KEY = 'ckpt';
 export const COMPARE_URL_KEY = 'cmp';
 
-/** The URL form of a reference: `bundled`, `random`, `hf:org/name[@rev]`, `file:name`. */
+/** The URL form of a reference: `bundled`, `random`, `hf:org/name[@rev]`, `file:name`, `saved:id`. */
 export function formatRef(ref: CheckpointRef): string {
   switch (ref.kind) {
     case 'bundled':
@@ -28,6 +31,8 @@ export function formatRef(ref: CheckpointRef): string {
       return `hf:${ref.repo}${ref.revision === DEFAULT_REVISION ? '' : `@${ref.revision}`}`;
     case 'file':
       return `file:${ref.name}`;
+    case 'saved':
+      return `saved:${ref.id}`;
   }
 }
 
@@ -41,6 +46,7 @@ export function parseRef(raw: string | null | undefined): CheckpointRef | null {
     return r.ok ? { kind: 'hub', repo: r.repo, revision: r.revision } : null;
   }
   if (s.startsWith('file:') && s.length > 5) return { kind: 'file', name: s.slice(5, 5 + 255) };
+  if (s.startsWith('saved:') && SAVED_ID_RE.test(s.slice(6))) return { kind: 'saved', id: s.slice(6) };
   return null;
 }
 
@@ -53,7 +59,7 @@ export function canonicalRef(raw: string | null | undefined): string | null {
 /** Label of a hub checkpoint: its repository, and the revision when not the default. */
 export const hubLabel = (repo: string, revision: string): string => (revision === DEFAULT_REVISION ? repo : `${repo}@${revision}`);
 
-/** What the store loads for a reference; null for a file (a link cannot carry one). */
+/** What the store loads for a reference; null for a file (a link cannot carry one) and a kept checkpoint (read from IndexedDB first). */
 export function sourceForRef(ref: CheckpointRef, o: { defaultSource: CheckpointSource; fallbackSource: CheckpointSource; endpoint: string }): CheckpointSource | null {
   switch (ref.kind) {
     case 'bundled':
@@ -63,6 +69,7 @@ export function sourceForRef(ref: CheckpointRef, o: { defaultSource: CheckpointS
     case 'hub':
       return { kind: 'hub', repo: ref.repo, revision: ref.revision, endpoint: o.endpoint, label: hubLabel(ref.repo, ref.revision) };
     case 'file':
+    case 'saved':
       return null;
   }
 }
@@ -77,7 +84,7 @@ export function refForSource(source: CheckpointSource, defaultSource: Checkpoint
     case 'hub':
       return formatRef({ kind: 'hub', repo: source.repo, revision: source.revision || DEFAULT_REVISION });
     case 'files':
-      return formatRef({ kind: 'file', name: source.label });
+      return source.savedId ? formatRef({ kind: 'saved', id: source.savedId }) : formatRef({ kind: 'file', name: source.label });
   }
 }
 

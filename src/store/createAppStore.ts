@@ -2,6 +2,7 @@
 // persistence injected (tests pass fakes).
 import { createStore } from 'zustand/vanilla';
 import { DEFAULT_PATCH_SIZE, inputSide } from '../shared/inputSize';
+import { createFinetuneSlice } from './finetuneSlice';
 import { createImagesSlice, decodeEntry } from './imagesSlice';
 import { createSessionSlice, DEFAULT_SOURCE, FALLBACK_SOURCE } from './sessionSlice';
 import { createSettingsSlice, SETTINGS_SAVE_DELAY_MS } from './settingsSlice';
@@ -84,6 +85,7 @@ export function createAppStore(deps: AppDeps): AppStore {
     ...createImagesSlice(set, getState, ctx),
     ...createSettingsSlice(set, getState, ctx),
     ...createSessionSlice(set, getState, ctx),
+    ...createFinetuneSlice(set, getState, ctx),
   }));
   return store;
 }

@@ -5,6 +5,7 @@ import type { CheckpointSource } from '../protocol/messages';
 import { canonicalRef, parseRef, sourceForRef } from './checkpointRef';
 import { decodeEntry, newEntry } from './imagesSlice';
 import { failureHeadline, sentence, type LoadFailure } from './loading';
+import { savedSource } from './savedCheckpoints';
 import { decodeMaskBits } from '../shared/masking';
 import { DEFAULT_SETTINGS, sanitizeSettings } from './settings';
 import { createModelSlot, initialSlotState, message, type ModelSlot } from './slot';
@@ -79,10 +80,16 @@ export function createSessionSlice(set: SetState, get: GetState, ctx: StoreConte
   };
 
   /** The checkpoint the link names, unless it is the bundled one (or names nothing loadable). */
-  const linkedSource = (): CheckpointSource | null => {
+  const linkedSource = async (): Promise<CheckpointSource | null> => {
     const raw = ctx.deps.urlCheckpoints?.ckpt;
     if (raw === undefined || raw.trim() === '' || raw.trim() === 'bundled') return null;
     const ref = parseRef(raw);
+    if (ref?.kind === 'saved') {
+      const got = await ctx.deps.savedCheckpoints?.files(ref.id).catch(() => null);
+      if (got) return savedSource(got.meta, got.config, got.weights);
+      get().notify('info', 'The link names a fine-tuned checkpoint kept in another browser (or deleted since), so the bundled one is loaded.');
+      return null;
+    }
     const source = ref && sourceForRef(ref, { ...ctx.deps, endpoint: get().settings.hfEndpoint });
     if (!ref) {
       get().notify('warning', `The link names a checkpoint “${raw}” this page does not know (ckpt= takes bundled, random or hf:org/name[@revision]), so the bundled one is loaded.`);
@@ -103,7 +110,7 @@ export function createSessionSlice(set: SetState, get: GetState, ctx: StoreConte
     }
     patchA({ phase: 'loading' });
     let linkFailure: LoadFailure | null = null;
-    const linked = linkedSource();
+    const linked = await linkedSource();
     // A link never starts a hub download by itself: the bundled checkpoint runs until the visitor says yes.
     const ask = linked && await slotA.askBeforeLinkLoad(linked);
     if (linked && !ask) {

@@ -7,6 +7,7 @@ import type { ClientEvent, LoadedCheckpoint, ModelClient } from '../worker-clien
 import { parseRef, refForSource, sourceForRef } from './checkpointRef';
 import { classifyLoadError, failureHeadline, meterUpdate, sentence, type LoadFailure, type PendingDownload, type RateMeter } from './loading';
 import { patchEntry } from './imagesSlice';
+import { savedSource } from './savedCheckpoints';
 import { maskOf, maskSignature, seededMask } from './masks';
 import type { GetState, ImageEntry, SetState, SlotActions, SlotHooks, SlotId, SlotRow, SlotState, StoreContext } from './types';
 import type { Settings } from './settings';
@@ -390,9 +391,14 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
 
     async loadRef(raw) {
       const { ref, source } = sourceOf(raw);
+      if (ref?.kind === 'saved') {
+        const got = await ctx.deps.savedCheckpoints?.files(ref.id).catch(() => null);
+        if (got) return actions.load(savedSource(got.meta, got.config, got.weights));
+      }
       if (!source) {
         const text = ref?.kind === 'file'
           ? `a checkpoint file (${ref.name}) cannot be loaded from a link: drop the file onto the page`
+          : ref?.kind === 'saved' ? 'that fine-tuned checkpoint is not kept in this browser'
           : `“${raw}” names no checkpoint (use bundled, random or hf:org/name[@revision])`;
         if (id === 'A') get().notify('error', `${sentence(text.charAt(0).toUpperCase() + text.slice(1))}`);
         else patch({ ref: slot().info ? slot().ref : null, loadError: { label: raw, ref: null, kind: 'other', message: text, retry: null } });

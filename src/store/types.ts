@@ -3,8 +3,10 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { BackendName, CheckpointSource, MaskPattern, ModelInfo, ResizeMode, Rgba, Timings } from '../protocol/messages';
 import type { ModelClient, Reconstruction } from '../worker-client/types';
+import type { FinetuneSlice } from './finetuneSlice';
 import type { LoadFailure, LoadInFlight, LoadProgress, PendingDownload } from './loading';
 import type { Persistence } from './persistence';
+import type { SavedCheckpoints } from './savedCheckpoints';
 import type { Settings } from './settings';
 
 /** A picture fitted to the model's input. */
@@ -243,7 +245,7 @@ export interface SessionSlice {
   teardown(): void;
 }
 
-export type AppState = ImagesSlice & SettingsSlice & SessionSlice;
+export type AppState = ImagesSlice & SettingsSlice & SessionSlice & FinetuneSlice;
 export type AppStore = StoreApi<AppState>;
 export type SetState = AppStore['setState'];
 export type GetState = AppStore['getState'];
@@ -284,6 +286,8 @@ export interface AppDeps {
    * A link's hub checkpoint that is not (or when this is absent or fails) waits for the visitor's yes.
    */
   isHubCached?: ((hub: { repo: string; revision: string; endpoint: string }) => Promise<boolean>) | null;
+  /** Where fine-tuned checkpoints are kept (IndexedDB); absent: they are only downloaded. */
+  savedCheckpoints?: SavedCheckpoints | null;
 }
 
 /** The part of navigator.storage the store uses. */
@@ -294,8 +298,8 @@ export interface StorageLike {
 
 /** Bookkeeping shared by the slices; not state, never rendered. */
 export interface StoreContext {
-  deps: Required<Omit<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached' | 'fetchSample' | 'urlImages' | 'firstSample'>>
-    & Pick<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached' | 'fetchSample' | 'urlImages' | 'firstSample'>;
+  deps: Required<Omit<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached' | 'fetchSample' | 'urlImages' | 'firstSample' | 'savedCheckpoints'>>
+    & Pick<AppDeps, 'urlSettings' | 'urlCheckpoints' | 'createCompareClient' | 'storage' | 'isHubCached' | 'fetchSample' | 'urlImages' | 'firstSample' | 'savedCheckpoints'>;
   /** Each slot's request path, set by the slot. */
   slots: Record<SlotId, SlotHooks>;
   /** Token of the newest decode per image. */

@@ -5,7 +5,7 @@
 import type { BackendName, CheckpointSource, Rgba, WorkerRequest, WorkerResponse } from '../protocol/messages';
 import { assertNever } from '../protocol/messages';
 import { LoadError } from './errors';
-import type { ClientEvent, LoadedCheckpoint, ModelClient, ReconstructParams, Reconstruction } from './types';
+import type { ClientEvent, LoadedCheckpoint, ModelClient, ReconstructParams, Reconstruction, TrainDone, TrainedFiles, TrainEvent } from './types';
 
 /** What the client needs of a Worker (a fake in tests). */
 export interface WorkerLike {
@@ -36,7 +36,12 @@ interface Lane {
 type Pending =
   | { kind: 'init'; resolve: (b: BackendName) => void; reject: (e: Error) => void }
   | { kind: 'load'; source: CheckpointSource; resolve: (v: LoadedCheckpoint) => void; reject: (e: Error) => void }
-  | { kind: 'reconstruct'; lane: string };
+  | { kind: 'reconstruct'; lane: string }
+  | { kind: 'train'; onEvent: (e: TrainEvent) => void; resolve: (d: TrainDone) => void; reject: (e: Error) => void }
+  | { kind: 'save'; resolve: (f: TrainedFiles) => void; reject: (e: Error) => void };
+
+/** What a training run or a save in a worker that died rejects with. */
+const RESTARTED_DURING_TRAINING = 'the model worker restarted, so the training run and its weights were lost';
 
 /** Creates the worker from the app's module worker entry. */
 export function defaultWorkerFactory(): WorkerLike {
@@ -127,6 +132,25 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
           settleLane(p.lane, msg.id, { result: msg });
         }
         return;
+      case 'trainStarted':
+      case 'trainProgress':
+      case 'trainViews':
+      case 'trainPaused':
+        if (p?.kind === 'train') p.onEvent(msg);
+        return;
+      case 'trainDone':
+        if (p?.kind === 'train') {
+          pending.delete(msg.id);
+          p.onEvent(msg);
+          p.resolve(msg);
+        }
+        return;
+      case 'trainSaved':
+        if (p?.kind === 'save') {
+          pending.delete(msg.id);
+          p.resolve({ configJson: msg.configJson, safetensors: msg.safetensors });
+        }
+        return;
       case 'cancelled':
         if (p) {
           pending.delete(msg.id);
@@ -186,6 +210,8 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
       emit({ type: 'restarting', reason, backend: next ?? 'cpu' });
       const replay = [...pending.values()];
       pending.clear();
+      // Training lived in the dead worker: its run and weights are gone.
+      for (const p of replay) if (p.kind === 'train' || p.kind === 'save') p.reject(new Error(RESTARTED_DURING_TRAINING));
       // Requests that were in the dead worker go first again, ahead of anything newer.
       for (const lane of lanes.values()) {
         if (!lane.inFlight) continue;
@@ -201,7 +227,7 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
         for (const p of replay) if (p.kind === 'init') p.resolve(started);
         if (lastSource) await loadCheckpoint(lastSource);
       } catch (e) {
-        for (const p of replay) if (p.kind !== 'reconstruct') p.reject(e as Error);
+        for (const p of replay) if (p.kind === 'init' || p.kind === 'load') p.reject(e as Error);
         for (const [name, lane] of lanes) {
           lane.waiting?.reject(e as Error);
           lanes.delete(name);
@@ -266,6 +292,32 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
         lane.waiting?.resolve(null);
         lane.waiting = { params, resolve, reject };
         pumpLane(laneName);
+      });
+    },
+    train(params, onEvent) {
+      const id = nextId++;
+      const done = new Promise<TrainDone>((resolve, reject) => {
+        if (!worker || restarting) {
+          reject(new Error('the model is restarting; try again in a moment'));
+          return;
+        }
+        pending.set(id, { kind: 'train', onEvent, resolve, reject });
+        send({ type: 'trainStart', id, options: params.options, imageKeys: params.imageKeys, holdoutKey: params.holdoutKey });
+      });
+      return { id, done };
+    },
+    controlTraining(target, action) {
+      if (worker && !restarting) send({ type: 'trainControl', id: nextId++, target, action });
+    },
+    saveTraining() {
+      const id = nextId++;
+      return new Promise<TrainedFiles>((resolve, reject) => {
+        if (!worker || restarting) {
+          reject(new Error('the model is restarting; the trained weights are not available'));
+          return;
+        }
+        pending.set(id, { kind: 'save', resolve, reject });
+        send({ type: 'trainSave', id });
       });
     },
     cancelLoad(): void {

@@ -1,4 +1,4 @@
-import type { BackendName, CheckpointSource, ModelInfo, NormPixStats, Rgba, WorkerResponse } from '../protocol/messages';
+import type { BackendName, CheckpointSource, ModelInfo, NormPixStats, Rgba, TrainAction, TrainOptions, WorkerResponse } from '../protocol/messages';
 
 /** A finished reconstruction as the UI receives it. */
 export type Reconstruction = Extract<WorkerResponse, { type: 'reconstruction' }>;
@@ -16,6 +16,23 @@ export interface LoadedCheckpoint {
   label: string;
   info: ModelInfo;
   notes: string[];
+}
+
+/** What a training run reports as it goes (trainDone last). */
+export type TrainEvent = Extract<WorkerResponse, { type: 'trainStarted' | 'trainProgress' | 'trainViews' | 'trainPaused' | 'trainDone' }>;
+export type TrainDone = Extract<WorkerResponse, { type: 'trainDone' }>;
+
+/** A training run asked for: images sent earlier with setImage, one of them perhaps held out. */
+export interface TrainParams {
+  options: TrainOptions;
+  imageKeys: string[];
+  holdoutKey: string | null;
+}
+
+/** A fine-tuned checkpoint in Hugging Face layout. */
+export interface TrainedFiles {
+  configJson: string;
+  safetensors: Uint8Array;
 }
 
 /** Worker lifecycle events the page shows. */
@@ -43,6 +60,15 @@ export interface ModelClient {
    * one, which resolves to null and is never drawn.
    */
   reconstruct(params: ReconstructParams, lane?: string): Promise<Reconstruction | null>;
+  /**
+   * Fine-tunes the running checkpoint; `onEvent` hears every report of the run. `done` resolves with
+   * trainDone, rejects when the run cannot start (no images, no decoder) or the worker restarts.
+   */
+  train(params: TrainParams, onEvent: (e: TrainEvent) => void): { id: number; done: Promise<TrainDone> };
+  /** Pauses, resumes or stops training run `id`. */
+  controlTraining(id: number, action: TrainAction): void;
+  /** The newest run's weights as Hugging Face files. */
+  saveTraining(): Promise<TrainedFiles>;
   /** Cancels the checkpoint download in flight, if any. */
   cancelLoad(): void;
   /** Subscribes to lifecycle events; returns the unsubscribe function. */

@@ -7,6 +7,9 @@ type ErrorResponse = Extract<WorkerResponse, { type: 'error' }>;
 /** What a failed model build or warm-up says when the device ran out of memory. */
 const OUT_OF_MEMORY_RE = /memory|allocat|OOM/i;
 
+/** Whether an error says the device ran out of memory. */
+export const isOutOfMemory = (e: unknown): boolean => OUT_OF_MEMORY_RE.test(e instanceof Error ? e.message : String(e));
+
 const messageOf = (e: unknown): string => printable(e instanceof Error ? e.message : String(e));
 
 /** The response for a load that failed before install: a LoadError's code (and status) travel with it. */

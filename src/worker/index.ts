@@ -1,7 +1,7 @@
 // The model worker: keeps one checkpoint's weights and the page's images resident and answers the
 // protocol in src/protocol/messages.ts. Jobs run one at a time in arrival order (the client keeps
 // at most one reconstruction per lane here, so nothing piles up); loads never stop the current
-// model from answering until the new one is ready.
+// model from answering until the new one is ready; training steps run only when nothing else waits.
 import * as tf from '@tensorflow/tfjs-core';
 import { loadCheckpoint, openCheckpoint } from '../checkpoints/load';
 import { LoadError } from '../shared/errors';
@@ -13,6 +13,7 @@ import { setCurrentWeights } from './current';
 import { installFailed, loadFailed } from './errors';
 import { memoryBudget } from './memory';
 import { sourceFiles } from './sources';
+import { TrainingJobs } from './training';
 
 type ReconstructRequest = Extract<WorkerRequest, { type: 'reconstruct' }>;
 type LoadRequest = Extract<WorkerRequest, { type: 'loadCheckpoint' }>;
@@ -43,6 +44,28 @@ const waiting: ReconstructRequest[] = [];
 let pendingInstall: { run: () => Promise<void>; abandon: () => void } | null = null;
 let pumping = false;
 const downloads = new Map<number, AbortController>();
+/** Training starts, controls and saves, run ahead of reconstructions (they are quick, or say what the page waits for). */
+const trainingJobs: { id: number; run: () => Promise<void> }[] = [];
+const training = new TrainingJobs({
+  post: (msg, transfer) => post(msg, transfer),
+  images,
+  model: () => model,
+  replaceModel(next) {
+    dropGridModels(); // they share the replaced model's weights
+    model?.dispose();
+    model = next;
+  },
+});
+
+/** Lets the messages that arrived during a training step in (a reconstruction, a pause) before the next step. */
+const yieldToMessages = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * After a reconstruction, training waits this long (ms) for the page's next request before its next
+ * step: a slider being dragged sends one as soon as the last result lands, and would otherwise wait
+ * a whole training step for each.
+ */
+const RECONSTRUCT_GRACE_MS = 150;
+let lastReconstructAt = -Infinity;
 
 function infoOf(m: Mae): ModelInfo {
   const c = m.config;
@@ -134,13 +157,33 @@ async function pump(): Promise<void> {
         await install.run();
         continue;
       }
-      const req = waiting.shift();
-      if (!req) break;
-      try {
-        await runReconstruct(req);
-      } catch (e) {
-        post({ type: 'error', id: req.id, message: `reconstruction failed: ${(e as Error).message}`, fatal: false });
+      const job = trainingJobs.shift();
+      if (job) {
+        try {
+          await job.run();
+        } catch (e) {
+          post({ type: 'error', id: job.id, message: `training failed: ${(e as Error).message}`, fatal: false });
+        }
+        continue;
       }
+      const req = waiting.shift();
+      if (req) {
+        try {
+          await runReconstruct(req);
+        } catch (e) {
+          post({ type: 'error', id: req.id, message: `reconstruction failed: ${(e as Error).message}`, fatal: false });
+        }
+        lastReconstructAt = performance.now();
+        continue;
+      }
+      if (!training.runnable()) break;
+      const sinceReconstruct = performance.now() - lastReconstructAt;
+      if (sinceReconstruct < RECONSTRUCT_GRACE_MS) {
+        await yieldToMessages(RECONSTRUCT_GRACE_MS - sinceReconstruct);
+        continue;
+      }
+      await training.step();
+      await yieldToMessages();
     }
   } finally {
     pumping = false;
@@ -218,6 +261,7 @@ async function handleLoad(req: LoadRequest): Promise<void> {
         post(installFailed(req.id, e));
         return;
       }
+      training.abandon();
       dropGridModels();
       model?.dispose();
       model = next;
@@ -257,6 +301,15 @@ async function handle(req: WorkerRequest): Promise<void> {
       return;
     case 'reconstruct':
       waiting.push(req);
+      return pump();
+    case 'trainStart':
+      trainingJobs.push({ id: req.id, run: async () => void await training.start(req.id, req.options, req.imageKeys, req.holdoutKey) });
+      return pump();
+    case 'trainControl':
+      trainingJobs.push({ id: req.id, run: () => training.control(req.target, req.action) });
+      return pump();
+    case 'trainSave':
+      trainingJobs.push({ id: req.id, run: () => training.save(req.id) });
       return pump();
     case 'cancel': {
       downloads.get(req.target)?.abort();

@@ -2,7 +2,6 @@
 // case's files: download with progress, Cache Storage on reload, cancel, truncated file, server error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,10 +9,9 @@ import { PNG } from 'pngjs';
 import { launchBrowser, startPreview, ROOT } from './browser';
 import { startHubServer } from '../helpers/hub-server';
 import { Playground, READY_MS } from './pages/playground';
+import { cliReconstruction, maxPixelDiff, PAGE_VS_CLI_PIXEL_TOL } from './cli';
 
 const GOLDEN = path.join(ROOT, 'tests', 'fixtures', 'golden', 'tiny-p16');
-/** Largest per-channel difference (8-bit levels) between the page's reconstruction and the command line's. */
-const PAGE_VS_CLI_PIXEL_TOL = 2;
 /** Bytes a chunk of the slow repository waits for, in ms: long enough to see progress and cancel. */
 const SLOW_CHUNK_MS = 400;
 
@@ -90,13 +88,8 @@ describe('hub checkpoints in the page', () => {
     });
     const seed = new URL(page.url()).searchParams.get('seed') ?? '0';
     const ratio = Number(new URL(page.url()).searchParams.get('ratio') ?? '75') / 100;
-    const out = path.join(tmp, 'cli');
-    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'tools', 'mae.ts'), 'reconstruct', '--checkpoint', path.join(GOLDEN, 'hf'),
-      '--image', IMAGE, '--seed', seed, '--mask-ratio', String(ratio), '--save-panels', out, '--out', path.join(tmp, 'p.png')]);
-    const cli = PNG.sync.read(readFileSync(path.join(out, 'reconstruction.png'))).data;
-    let max = 0;
-    for (let i = 0; i < cli.length; i++) max = Math.max(max, Math.abs(cli[i] - shown[i]));
-    expect(max).toBeLessThanOrEqual(PAGE_VS_CLI_PIXEL_TOL);
+    const cli = cliReconstruction({ checkpoint: path.join(GOLDEN, 'hf'), image: IMAGE, seed, ratio, outDir: path.join(tmp, 'cli') });
+    expect(maxPixelDiff(cli, shown)).toBeLessThanOrEqual(PAGE_VS_CLI_PIXEL_TOL);
 
     const before = hub.requests.length;
     await pg.reload();

@@ -1,6 +1,6 @@
 // Test doubles for the UI layer: a controllable ModelClient and decoders.
-import type { BackendName, CheckpointSource, ModelInfo, ResizeMode, Rgba } from '../../src/protocol/messages';
-import type { ClientEvent, ModelClient, ReconstructParams, Reconstruction } from '../../src/worker-client/types';
+import type { BackendName, CheckpointSource, ModelInfo, ResizeMode, Rgba, TrainAction } from '../../src/protocol/messages';
+import type { ClientEvent, ModelClient, ReconstructParams, Reconstruction, TrainDone, TrainedFiles, TrainEvent, TrainParams } from '../../src/worker-client/types';
 import type { DecodeResult, ImageDecoder } from '../../src/store/types';
 import { DEFAULT_PATCH_SIZE, fitSize } from '../../src/shared/inputSize';
 
@@ -8,6 +8,17 @@ export const TINY_INFO: ModelInfo = {
   imgSize: 32, patchSize: 8, embedDim: 16, depth: 1, numHeads: 2, decoderEmbedDim: 8, decoderDepth: 1,
   decoderNumHeads: 2, normPixLoss: false, parameters: 12345,
 };
+
+/** A training run asked of the fake: the test drives it with `emit` and ends it with `finish` or `fail`. */
+export interface TrainCall {
+  id: number;
+  params: TrainParams;
+  /** Reports an event of the run to the page (trainDone also ends it). */
+  emit(e: TrainEvent): void;
+  /** Rejects the run as the worker does when it cannot start. */
+  fail(message: string): void;
+  controls: TrainAction[];
+}
 
 export interface ReconstructCall {
   params: ReconstructParams;
@@ -170,6 +181,38 @@ export class FakeClient implements ModelClient {
     call.sent = true;
     call.image = this.images.get(call.params.imageKey);
     if (this.auto) queueMicrotask(() => { if (!call.settled) call.answer(); });
+  }
+
+  trains: TrainCall[] = [];
+  /** What saveTraining resolves with (a rejection when null). */
+  trained: TrainedFiles | null = { configJson: '{"model_type":"vit_mae"}', safetensors: new Uint8Array([1, 2, 3]) };
+  saves = 0;
+
+  train(params: TrainParams, onEvent: (e: TrainEvent) => void): { id: number; done: Promise<TrainDone> } {
+    const id = this.nextId++;
+    let call!: TrainCall;
+    const done = new Promise<TrainDone>((resolve, reject) => {
+      call = {
+        id, params, controls: [],
+        emit: (e) => {
+          onEvent(e);
+          if (e.type === 'trainDone') resolve(e);
+        },
+        fail: (message) => reject(new Error(message)),
+      };
+    });
+    this.trains.push(call);
+    return { id, done };
+  }
+
+  controlTraining(id: number, action: TrainAction): void {
+    this.trains.find((t) => t.id === id)?.controls.push(action);
+  }
+
+  async saveTraining(): Promise<TrainedFiles> {
+    this.saves++;
+    if (!this.trained) throw new Error('no training run has weights to save');
+    return this.trained;
   }
 
   cancelLoad(): void {}

@@ -7,6 +7,7 @@ import { DEFAULT_HF_ENDPOINT, normaliseEndpoint } from '../../store/settings';
 import { hubLabel, parseHubInput } from '../../store/checkpointRef';
 import { useApp, useAppStore } from '../../store/react';
 import { DocLink } from '../docs/DocDialog';
+import { SavedList } from '../finetune/SavedList';
 import { CATALOGUE, catalogueEntry, hubFilePrefix, loadable, sourceForEntry, type CatalogueEntry } from './catalogue';
 import { describeModel, formatBytes, formatParams } from './format';
 import { cachedWeightsOf, totalSize, type CachedFile } from './hubCache';
@@ -363,6 +364,7 @@ export function CheckpointPicker() {
           <EndpointInput />
           <FileLoader />
         </div>
+        <SavedList />
         <HubCacheList cache={cache} />
       </div>
     </section>

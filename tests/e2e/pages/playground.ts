@@ -1,11 +1,13 @@
 // Page object of the playground: what a visitor does (open the page, add pictures, move the slider,
 // paint, pick checkpoints) and what they see (panels, figures, status), for the browser tests.
 // Each test opens its own browser context through it, so tests never depend on one another's order.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { countGreyPatches } from '../../../src/shared/panels';
 
 /** How long a page may take to reach "ready" or draw a result, in ms (SwiftShader is slow). */
 export const READY_MS = 120_000;
+/** How long a fine-tuning run of a browser test may take, in ms (wasm on a shared CPU). */
+export const TRAIN_MS = 600_000;
 /** The viewport of a desktop visitor, in CSS px. */
 export const DESKTOP = { width: 1300, height: 900 } as const;
 
@@ -232,5 +234,57 @@ export class Playground {
   async checkpointError(): Promise<string | null> {
     await this.page.waitForSelector('[data-testid="checkpoint-error"]', { timeout: READY_MS });
     return this.page.textContent('[data-testid="checkpoint-error"]');
+  }
+
+  /** Sets the fine-tuning run's steps and batch size. */
+  async setTraining(o: { steps: number; batchSize: number }): Promise<void> {
+    await this.page.fill('[data-testid="finetune-steps"]', String(o.steps));
+    await this.page.fill('[data-testid="finetune-batch"]', String(o.batchSize));
+  }
+
+  async startTraining(): Promise<void> {
+    await this.page.click('[data-testid="finetune-start"]');
+  }
+
+  /** The run as the status line says it: phase, steps done, the first and the latest loss (NaN when none). */
+  async trainingStatus(): Promise<{ phase: string; step: number; firstLoss: number; loss: number; message: string | null }> {
+    const el = this.page.locator('[data-testid="finetune-status"]');
+    const attr = async (name: string) => (await el.getAttribute(name)) ?? '';
+    const num = (v: string) => (v === '' ? NaN : Number(v));
+    const message = await this.page.locator('[data-testid="finetune-message"]').textContent().catch(() => null);
+    return { phase: await attr('data-phase'), step: num(await attr('data-step')), firstLoss: num(await attr('data-first-loss')), loss: num(await attr('data-loss')), message };
+  }
+
+  /** Waits until the run has ended (done, or an error). */
+  async waitTrainingEnded(): Promise<void> {
+    await this.page.waitForSelector('[data-testid="finetune-status"]:is([data-phase="done"], [data-phase="error"])', { timeout: TRAIN_MS });
+  }
+
+  /** Presses Save and returns the download (a zip of config.json and model.safetensors). */
+  async saveTraining(): Promise<Download> {
+    const [download] = await Promise.all([this.page.waitForEvent('download', { timeout: READY_MS }), this.page.click('[data-testid="finetune-save"]')]);
+    return download;
+  }
+
+  /** Loads the first fine-tuned checkpoint kept in this browser from the picker. */
+  async loadSavedCheckpoint(): Promise<void> {
+    await this.openPicker();
+    await this.page.waitForSelector('[data-testid="saved-entry"]', { timeout: READY_MS });
+    await this.page.locator('[data-testid="saved-entry"] [data-testid="saved-load"]').first().click();
+  }
+
+  /** The index of the row showing the picture named `name`, once it is there. */
+  async rowOf(name: string): Promise<number> {
+    const handle = await this.page.waitForFunction((n) => {
+      const names = [...document.querySelectorAll('[data-testid="image-row"] .row-name')].map((e) => e.textContent);
+      const i = names.indexOf(n);
+      return i >= 0 ? i : false;
+    }, name, { timeout: READY_MS });
+    return (await handle.jsonValue()) as number;
+  }
+
+  /** The RGBA pixels of a row's reconstruction panel. */
+  async reconstructionPixels(row = 0): Promise<number[]> {
+    return (await this.panelPixels('panel-reconstruction', row)).data;
   }
 }
