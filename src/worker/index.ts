@@ -9,11 +9,13 @@ import { assertNever, type ModelInfo, type Rgba, type WorkerRequest, type Worker
 import { deviceLost, selectBackend } from './backend';
 import { setCurrentWeights } from './current';
 import { installFailed, loadFailed } from './errors';
+import { closeInspect, inspectCount, runInspect } from './inspect';
 import { memoryBudget } from './memory';
 import { sourceFiles } from './sources';
 
 type ReconstructRequest = Extract<WorkerRequest, { type: 'reconstruct' }>;
 type LoadRequest = Extract<WorkerRequest, { type: 'loadCheckpoint' }>;
+type InspectRequest = Extract<WorkerRequest, { type: 'inspect' }>;
 
 /** Architecture of the random-weights model when a request names none: tiny, so it runs anywhere. */
 const TINY_RANDOM_ARCH: MaeConfig = {
@@ -31,6 +33,10 @@ let model: Mae | null = null;
 const images = new Map<string, Rgba>();
 /** Reconstructions waiting, in arrival order. */
 const waiting: ReconstructRequest[] = [];
+/** Inspections waiting (the views'): they run only when no reconstruction waits. */
+const inspecting: InspectRequest[] = [];
+/** Every view closed: the inspecting model is freed between two jobs (never under one). */
+let closePending = false;
 /** A parsed checkpoint waiting to replace the model between two reconstructions. */
 let pendingInstall: (() => Promise<void>) | null = null;
 let pumping = false;
@@ -89,16 +95,40 @@ async function pump(): Promise<void> {
         await install();
         continue;
       }
-      const req = waiting.shift();
-      if (!req) break;
-      try {
-        await runReconstruct(req);
-      } catch (e) {
-        post({ type: 'error', id: req.id, message: `reconstruction failed: ${(e as Error).message}`, fatal: false });
+      if (closePending) {
+        closePending = false;
+        await closeInspect();
+        continue;
       }
+      const req = waiting.shift();
+      if (req) {
+        try {
+          await runReconstruct(req);
+        } catch (e) {
+          post({ type: 'error', id: req.id, message: `reconstruction failed: ${(e as Error).message}`, fatal: false });
+        }
+        continue;
+      }
+      const ins = inspecting.shift();
+      if (!ins) break;
+      await answerInspect(ins);
     }
   } finally {
     pumping = false;
+  }
+}
+
+async function answerInspect(req: InspectRequest): Promise<void> {
+  const image = images.get(req.imageKey);
+  if (!image) {
+    post({ type: 'error', id: req.id, message: `no image “${req.imageKey}” was set`, fatal: false });
+    return;
+  }
+  try {
+    const { msg, transfer } = await runInspect(req, image);
+    post(msg, transfer);
+  } catch (e) {
+    post({ type: 'error', id: req.id, message: `inspection failed: ${(e as Error).message}`, fatal: false });
   }
 }
 
@@ -143,6 +173,7 @@ async function handleLoad(req: LoadRequest): Promise<void> {
       }
       model?.dispose();
       model = next;
+      await closeInspect(); // the views' model was the old checkpoint's
       setCurrentWeights(config, source.kind === 'random'
         ? () => Promise.resolve(randomParams(config, 0))
         : async () => (await loadCheckpoint(files, { memory: memoryBudget() })).params);
@@ -180,12 +211,20 @@ async function handle(req: WorkerRequest): Promise<void> {
     case 'reconstruct':
       waiting.push(req);
       return pump();
+    case 'inspect':
+      inspecting.push(req);
+      return pump();
+    case 'closeInspect':
+      closePending = true;
+      return pump();
     case 'cancel': {
       downloads.get(req.target)?.abort();
-      const i = waiting.findIndex((w) => w.id === req.target);
-      if (i >= 0) {
-        waiting.splice(i, 1);
-        post({ type: 'cancelled', id: req.target });
+      for (const queue of [waiting, inspecting]) {
+        const i = queue.findIndex((w) => w.id === req.target);
+        if (i >= 0) {
+          queue.splice(i, 1);
+          post({ type: 'cancelled', id: req.target });
+        }
       }
       return;
     }
@@ -200,3 +239,5 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
 
 /** Exposed for debugging in the console: tensor count should stay flat between jobs. */
 (self as unknown as { tfMemory: () => tf.MemoryInfo }).tfMemory = () => tf.memory();
+/** Exposed for the browser tests: inspect requests answered (none while every view is off). */
+(self as unknown as { inspectCount: () => number }).inspectCount = inspectCount;
