@@ -5,6 +5,7 @@ import { createImagesSlice, decodeEntry } from './imagesSlice';
 import { createSessionSlice, DEFAULT_SOURCE, FALLBACK_SOURCE } from './sessionSlice';
 import { createSettingsSlice, SETTINGS_SAVE_DELAY_MS } from './settingsSlice';
 import type { AppDeps, AppState, AppStore, StoreContext } from './types';
+import { createViewsSlice } from './viewsSlice';
 
 /** Model input size until a checkpoint says otherwise. */
 export const DEFAULT_IMG_SIZE = 224;
@@ -83,6 +84,13 @@ export function createAppStore(deps: AppDeps): AppStore {
     ...createImagesSlice(set, getState, ctx),
     ...createSettingsSlice(set, getState, ctx),
     ...createSessionSlice(set, getState, ctx),
+    ...createViewsSlice(set, getState, ctx),
   }));
+  // Open views follow slot A's reconstructions (and its checkpoint); with none open this does nothing.
+  store.subscribe((s, prev) => {
+    if (s.views !== prev.views || s.entries !== prev.entries || s.slots.A.rows !== prev.slots.A.rows || s.slots.A.generation !== prev.slots.A.generation) {
+      s.syncViews();
+    }
+  });
   return store;
 }

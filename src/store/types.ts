@@ -6,6 +6,7 @@ import type { ModelClient, Reconstruction } from '../worker-client/types';
 import type { LoadFailure, LoadInFlight, LoadProgress, PendingDownload } from './loading';
 import type { Persistence } from './persistence';
 import type { Settings } from './settings';
+import type { ViewsSlice } from './viewsSlice';
 
 /** A picture fitted to the model's input. */
 export interface DecodedImage {
@@ -230,7 +231,7 @@ export interface SessionSlice {
   teardown(): void;
 }
 
-export type AppState = ImagesSlice & SettingsSlice & SessionSlice;
+export type AppState = ImagesSlice & SettingsSlice & SessionSlice & ViewsSlice;
 export type AppStore = StoreApi<AppState>;
 export type SetState = AppStore['setState'];
 export type GetState = AppStore['getState'];

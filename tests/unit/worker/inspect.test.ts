@@ -50,9 +50,9 @@ describe('worker inspect', () => {
       const row = mean.attention!.data.subarray(r * (1 + keep), (r + 1) * (1 + keep));
       expect(Math.abs(row.reduce((a, v) => a + v, 0) - 1)).toBeLessThan(ROW_SUM_TOL);
     }
-    const heads = [];
+    const heads: Float32Array[] = [];
     for (let h = 0; h < CFG.numHeads; h++) heads.push((await runInspect(req({ attention: { stack: 'encoder', head: h }, features: false }), image)).msg.attention!.data);
-    const avg = heads[0].map((v, i) => heads.reduce((a, hd) => a + hd[i], 0) / heads.length);
+    const avg = heads[0].map((_, i) => heads.reduce((a, hd) => a + hd[i], 0) / heads.length);
     expect(maxAbs(avg, mean.attention!.data)).toBeLessThan(SAME_TOL);
     // The model's own maps for the same picture and mask.
     const m = InspectModel.create(CFG, randomParams(CFG, 0));

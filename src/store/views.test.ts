@@ -1,0 +1,89 @@
+// The views slice: nothing is inspected while every view is closed; an open view asks for the
+// picture under the mask of the reconstruction shown, follows the slider and the head chosen, and
+// closing the last view frees the worker's inspecting model.
+import { describe, expect, it } from 'vitest';
+import { createAppStore } from './createAppStore';
+import { memoryPersistence } from './persistence';
+import { FakeClient, FakeDecoder, file, flush, TINY_INFO } from '../../tests/unit/fakes';
+import { countMasked } from '../shared/masking';
+
+/** TINY_INFO's patches. */
+const L = (TINY_INFO.imgSize / TINY_INFO.patchSize) ** 2;
+
+async function setup() {
+  const client = new FakeClient();
+  const store = createAppStore({
+    client, decoder: new FakeDecoder(), persistence: memoryPersistence(), schedule: (fn) => fn(), settingsSaveDelayMs: 0,
+  });
+  const get = () => store.getState();
+  await get().boot();
+  await get().addFiles([file('a.png'), file('b.png')]);
+  await flush();
+  return { client, get, keys: get().order };
+}
+
+describe('views', () => {
+  it('inspect nothing while every view is closed, even as the slider moves', async () => {
+    const { client, get } = await setup();
+    get().setRatioPct(50);
+    await flush();
+    get().setRatioPct(25);
+    await flush();
+    expect(client.calls.length).toBeGreaterThan(2);
+    expect(client.inspectCalls).toHaveLength(0);
+    expect(client.closeInspectCalls).toBe(0);
+  });
+
+  it('an attention view asks for its row only, under the shown mask, in the inspect lane; it follows the slider and the head', async () => {
+    const { client, get, keys: [a, b] } = await setup();
+    get().setView(a, 'attention');
+    await flush();
+    expect(client.inspectCalls).toHaveLength(1);
+    const first = client.inspectCalls[0];
+    expect(first.params.imageKey).toBe(a);
+    expect(first.lane).toBe(`inspect:${a}`);
+    expect(first.params.capture).toEqual({ attention: { stack: 'encoder', head: 'mean' }, features: false });
+    expect(Array.from(first.params.mask)).toEqual(Array.from(get().slots.A.rows[a].result!.mask));
+    expect(get().views[a].result?.inspection.attention?.stack).toBe('encoder');
+    expect(get().views[b]).toBeUndefined();
+
+    get().setRatioPct(50);
+    await flush();
+    const afterSlider = client.inspectCalls.filter((c) => c.params.imageKey === a);
+    expect(afterSlider.length).toBe(2);
+    expect(countMasked(afterSlider[1].params.mask)).toBe(L / 2);
+    expect(client.inspectCalls.every((c) => c.params.imageKey === a)).toBe(true);
+
+    get().setAttentionChoice(a, { stack: 'decoder', head: 1 });
+    await flush();
+    expect(client.inspectCalls.at(-1)!.params.capture.attention).toEqual({ stack: 'decoder', head: 1 });
+    expect(get().views[a].result?.inspection.attention).toMatchObject({ stack: 'decoder', head: 1, tokens: 1 + L });
+    // Nothing new: no second request.
+    const n = client.inspectCalls.length;
+    get().setAttentionChoice(a, { stack: 'decoder', head: 1 });
+    get().refresh();
+    await flush();
+    expect(client.inspectCalls).toHaveLength(n);
+  });
+
+  it('a features view asks for features; closing the last view frees the worker\'s model, and removing a picture closes its view', async () => {
+    const { client, get, keys: [a, b] } = await setup();
+    get().setView(a, 'features');
+    get().setView(b, 'attention');
+    await flush();
+    expect(client.inspectCalls.find((c) => c.params.imageKey === a)?.params.capture).toEqual({ attention: null, features: true });
+    expect(get().views[a].result?.inspection.features?.latentAll.length).toBe((1 + L) * TINY_INFO.embedDim);
+    get().setView(a, null);
+    await flush();
+    expect(client.closeInspectCalls).toBe(0);
+    get().removeImage(b);
+    await flush();
+    expect(get().views).toEqual({});
+    expect(client.closeInspectCalls).toBe(1);
+    // Closed stays closed: the slider asks for nothing more.
+    const n = client.inspectCalls.length;
+    get().setRatioPct(40);
+    await flush();
+    expect(client.inspectCalls).toHaveLength(n);
+  });
+});
