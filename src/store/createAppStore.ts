@@ -5,7 +5,7 @@ import { createImagesSlice, decodeEntry } from './imagesSlice';
 import { createSessionSlice, DEFAULT_SOURCE, FALLBACK_SOURCE } from './sessionSlice';
 import { createSettingsSlice, SETTINGS_SAVE_DELAY_MS } from './settingsSlice';
 import type { AppDeps, AppState, AppStore, StoreContext } from './types';
-import { createViewsSlice } from './viewsSlice';
+import { createViewsSlice, VIEW_IDLE_MS } from './viewsSlice';
 
 /** Model input size until a checkpoint says otherwise. */
 export const DEFAULT_IMG_SIZE = 224;
@@ -31,6 +31,7 @@ export function createAppStore(deps: AppDeps): AppStore {
       now: Date.now,
       random: Math.random,
       settingsSaveDelayMs: SETTINGS_SAVE_DELAY_MS,
+      viewIdleMs: VIEW_IDLE_MS,
       defaultSource: DEFAULT_SOURCE,
       fallbackSource: FALLBACK_SOURCE,
       ...deps,

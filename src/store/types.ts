@@ -249,6 +249,8 @@ export interface AppDeps {
   random?: () => number;
   /** Delay before settings are written to storage (ms). */
   settingsSaveDelayMs?: number;
+  /** How long the mask must rest before an open view asks for the new mask's inspection (ms). */
+  viewIdleMs?: number;
   /** The bundled checkpoint and the fallback. */
   defaultSource?: CheckpointSource;
   fallbackSource?: CheckpointSource;

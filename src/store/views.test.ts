@@ -10,10 +10,14 @@ import { countMasked } from '../shared/masking';
 /** TINY_INFO's patches. */
 const L = (TINY_INFO.imgSize / TINY_INFO.patchSize) ** 2;
 
-async function setup() {
+/** A short rest for the views' debounce, in ms (real timers), and a wait safely past it. */
+const TEST_IDLE_MS = 30;
+const PAST_IDLE_MS = 4 * TEST_IDLE_MS;
+
+async function setup(viewIdleMs = 0) {
   const client = new FakeClient();
   const store = createAppStore({
-    client, decoder: new FakeDecoder(), persistence: memoryPersistence(), schedule: (fn) => fn(), settingsSaveDelayMs: 0,
+    client, decoder: new FakeDecoder(), persistence: memoryPersistence(), schedule: (fn) => fn(), settingsSaveDelayMs: 0, viewIdleMs,
   });
   const get = () => store.getState();
   await get().boot();
@@ -85,5 +89,33 @@ describe('views', () => {
     get().setRatioPct(40);
     await flush();
     expect(client.inspectCalls).toHaveLength(n);
+  });
+
+  it('wait for the mask to rest before asking for a new mask, but answer a new head at once', async () => {
+    const { client, get, keys: [a] } = await setup(TEST_IDLE_MS);
+    get().setView(a, 'attention');
+    await flush();
+    expect(client.inspectCalls).toHaveLength(1);
+    get().setRatioPct(50);
+    await flush();
+    get().setRatioPct(25);
+    await flush();
+    // Two masks came and went while moving: nothing asked yet.
+    expect(client.inspectCalls).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, PAST_IDLE_MS));
+    await flush();
+    expect(client.inspectCalls).toHaveLength(2);
+    expect(countMasked(client.inspectCalls[1].params.mask)).toBe(L / 4);
+    get().setAttentionChoice(a, { stack: 'encoder', head: 0 });
+    await flush();
+    expect(client.inspectCalls).toHaveLength(3);
+    // Closed while a new mask waits: it is never asked.
+    get().setRatioPct(75);
+    await flush();
+    get().setView(a, null);
+    await new Promise((r) => setTimeout(r, PAST_IDLE_MS));
+    await flush();
+    expect(client.inspectCalls).toHaveLength(3);
+    expect(client.closeInspectCalls).toBe(1);
   });
 });

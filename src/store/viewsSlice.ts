@@ -8,8 +8,17 @@ import { maskSignature } from './masks';
 import { message } from './slot';
 import type { AppState, SetState, GetState, StoreContext } from './types';
 
+/**
+ * How long a new mask must rest before an open view asks for it, in ms: an inspection is a plain
+ * forward pass several times slower than a reconstruction and cannot be interrupted, so views wait
+ * for the slider to rest rather than hold up its next step. Opening a view or choosing another head
+ * asks at once.
+ */
+export const VIEW_IDLE_MS = 400;
+
 /** The views a row can show. */
 export type ViewKind = 'attention' | 'features';
+export const VIEW_KINDS: readonly ViewKind[] = ['attention', 'features'];
 
 /** Which attention the attention view shows: a stack, and one head (0-based) or their mean. */
 export interface AttentionChoice {
@@ -48,8 +57,16 @@ export function captureFor(view: Pick<RowView, 'kind' | 'attention'>): InspectCa
 export const DEFAULT_ATTENTION: AttentionChoice = { stack: 'encoder', head: 'mean' };
 
 export function createViewsSlice(set: SetState, get: GetState, ctx: StoreContext): ViewsSlice {
-  /** Signature of the last request per picture (identical repeats are skipped). */
+  /** Signature of the last request per picture (identical repeats are skipped), and its mask's part. */
   const requested = new Map<string, string>();
+  const requestedMask = new Map<string, string>();
+  /** A request waiting for the mask to rest, per picture. */
+  const timers = new Map<string, { signature: string; handle: ReturnType<typeof setTimeout> }>();
+  const unschedule = (key: string) => {
+    const t = timers.get(key);
+    if (t) clearTimeout(t.handle);
+    timers.delete(key);
+  };
   /** Whether the worker may hold an inspecting model (a request went out since the last close). */
   let open = false;
 
@@ -70,11 +87,13 @@ export function createViewsSlice(set: SetState, get: GetState, ctx: StoreContext
         for (const k of gone) delete views[k];
         return { views };
       });
-      gone.forEach((k) => requested.delete(k));
+      gone.forEach((k) => { requested.delete(k); requestedMask.delete(k); unschedule(k); });
       return; // the store changed: this runs again
     }
+    for (const k of [...timers.keys()]) if (!s.views[k]) unschedule(k);
     if (!keys.length) {
       requested.clear();
+      requestedMask.clear();
       if (open) {
         open = false;
         client?.closeInspect();
@@ -86,29 +105,50 @@ export function createViewsSlice(set: SetState, get: GetState, ctx: StoreContext
     for (const key of keys) {
       const view = s.views[key];
       if (view.result && view.result.generation !== slotA.generation) patchView(key, { result: null });
-      const shown = slotA.rows[key]?.result;
-      if (!shown) continue;
+      const row = slotA.rows[key];
+      const shown = row?.result;
+      // A newer reconstruction is on its way: the view waits for it (and its mask).
+      if (!shown || row.pending) {
+        unschedule(key);
+        continue;
+      }
       const capture = captureFor(view);
-      const signature = `${slotA.generation}|${maskSignature(shown.mask)}|${JSON.stringify(capture)}`;
-      if (requested.get(key) === signature) continue;
-      requested.set(key, signature);
-      open = true;
-      const mask = shown.mask;
-      const generation = slotA.generation;
-      if (!view.pending) patchView(key, { pending: true });
-      client.inspect({ imageKey: key, mask, capture }).then((r) => {
-        if (requested.get(key) !== signature) return; // a newer request answers
-        if (r === null) {
-          requested.delete(key);
-          patchView(key, { pending: false });
-          return;
-        }
-        patchView(key, { pending: false, error: null, result: { inspection: r, mask, generation } });
-      }, (e: unknown) => {
-        if (requested.get(key) !== signature) return;
-        patchView(key, { pending: false, error: message(e) });
-      });
+      const maskPart = `${slotA.generation}|${maskSignature(shown.mask)}`;
+      const signature = `${maskPart}|${JSON.stringify(capture)}`;
+      if (requested.get(key) === signature || timers.get(key)?.signature === signature) continue;
+      unschedule(key);
+      const idle = ctx.deps.viewIdleMs;
+      if (idle > 0 && requestedMask.has(key) && requestedMask.get(key) !== maskPart) {
+        // The mask moved: ask once it has rested (sync runs again then and finds nothing newer).
+        timers.set(key, { signature, handle: setTimeout(() => { timers.delete(key); send(key, signature, maskPart, shown.mask, capture); }, idle) });
+        continue;
+      }
+      send(key, signature, maskPart, shown.mask, capture);
     }
+  };
+
+  const send = (key: string, signature: string, maskPart: string, mask: Uint8Array, capture: InspectCapture) => {
+    const s = get();
+    const client = ctx.slots.A?.client();
+    const view = s.views[key];
+    const generation = s.slots.A.generation;
+    if (!client || !view || !maskPart.startsWith(`${generation}|`)) return;
+    requested.set(key, signature);
+    requestedMask.set(key, maskPart);
+    open = true;
+    if (!view.pending) patchView(key, { pending: true });
+    client.inspect({ imageKey: key, mask, capture }).then((r) => {
+      if (requested.get(key) !== signature) return; // a newer request answers
+      if (r === null) {
+        requested.delete(key);
+        patchView(key, { pending: false });
+        return;
+      }
+      patchView(key, { pending: false, error: null, result: { inspection: r, mask, generation } });
+    }, (e: unknown) => {
+      if (requested.get(key) !== signature) return;
+      patchView(key, { pending: false, error: message(e) });
+    });
   };
 
   return {
@@ -122,6 +162,8 @@ export function createViewsSlice(set: SetState, get: GetState, ctx: StoreContext
           return { views };
         });
         requested.delete(key);
+        requestedMask.delete(key);
+        unschedule(key);
       } else {
         const before = get().views[key];
         if (before?.kind === kind) return;

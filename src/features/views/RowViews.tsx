@@ -8,6 +8,7 @@ import { maskedPanel } from '../../shared/panels';
 import { useApp, useAppStore } from '../../store/react';
 import type { ImageEntry } from '../../store/types';
 import type { RowView, ViewKind } from '../../store/viewsSlice';
+import { formatMs } from '../metrics/format';
 import { RAMP_CSS } from '../panels/heatmap';
 import { Panel } from '../panels/Panel';
 import { PixelCanvas } from '../panels/PixelCanvas';
@@ -118,7 +119,8 @@ function AttentionView({ entry, view, info, input }: { entry: ImageEntry; view: 
   if (row && grid) {
     const to = stack === 'encoder' ? 'the visible patches' : 'every patch (visible patches and mask tokens alike)';
     words = <>From <strong>{where(query, grid.cols)}</strong> to {to}, {stack} {layerName}, {headName}. Strongest: {top >= 0 ? where(top, grid.cols) : '—'}; the cls token
-      gets {(row.cls * 100).toFixed(1)} %. Click a {stack === 'encoder' ? 'visible' : 'masked (or any)'} patch to look from it.</>;
+      gets {(row.cls * 100).toFixed(1)} %. Click a {stack === 'encoder' ? 'visible' : 'masked (or any)'} patch to look from it.
+      <span className="muted" data-testid="attention-ms"> Computed in {formatMs(shown?.inspection.timings.totalMs)}.</span></>;
   }
   return (
     <section className="row-view" data-testid="attention-view" aria-label={`What the model looks at in ${entry.name}`} aria-busy={view.pending}>
