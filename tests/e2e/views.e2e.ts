@@ -78,7 +78,8 @@ describe('views', () => {
       expect(before).toBeGreaterThan(0);
       await pg.nudgeSlider(SLIDER_STEPS);
       await pg.waitForResult();
-      await pg.page.waitForFunction(() => document.querySelector('[data-testid="attention-view"]')?.getAttribute('aria-busy') === 'false', null, { timeout: READY_MS });
+      // Once the mask has rested, the new mask's maps replace the old.
+      await pg.attentionOverlay({ stack: 'decoder', query: String(other) }, decOther.checksum);
       expect((await pg.inspectCount())!).toBeGreaterThan(before);
 
       // Closed again: the slider asks for no inspection.

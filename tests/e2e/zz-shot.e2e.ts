@@ -20,3 +20,23 @@ it('shot', async () => {
   await pg.page.locator('[data-testid="how-mae-works"]').screenshot({ path: '/tmp/views-how.png' });
   await pg.close();
 });
+it('times', async () => {
+  const pg = await Playground.open(site.browser, site.url, 'backend=wasm');
+  await pg.page.getByRole('button', { name: /canyon/i }).first().click();
+  await pg.waitForResult();
+  await pg.toggleView('attention');
+  for (const [sel, v] of [['view-head', '0'], ['view-stack', 'decoder'], ['view-head', '1']] as const) {
+    const before = (await pg.attentionOverlay({})).checksum;
+    console.log('ms', await pg.page.textContent('[data-testid="attention-ms"]'), await pg.page.textContent('[data-testid="status-backend"]'));
+    await pg.selectInView(sel, v);
+    await pg.attentionOverlay({}, before);
+  }
+  console.log('ms', await pg.page.textContent('[data-testid="attention-ms"]'));
+  for (let i = 0; i < 3; i++) {
+    const before = (await pg.attentionOverlay({})).checksum;
+    await pg.nudgeSlider(-1);
+    await pg.attentionOverlay({}, before);
+    console.log('ms after slider', await pg.page.textContent('[data-testid="attention-ms"]'), await pg.page.textContent('[data-testid="image-row"] .row-meta'));
+  }
+  await pg.close();
+});
