@@ -118,4 +118,17 @@ describe('views', () => {
     expect(client.inspectCalls).toHaveLength(3);
     expect(client.closeInspectCalls).toBe(1);
   });
+
+  it('a head the next checkpoint lacks becomes the mean', async () => {
+    const { client, get, keys: [a] } = await setup();
+    get().setView(a, 'attention');
+    get().setAttentionChoice(a, { stack: 'decoder', head: TINY_INFO.decoderNumHeads - 1 });
+    await flush();
+    client.info = { ...TINY_INFO, decoderNumHeads: 1 };
+    await get().slotApi.A.loadRef('random');
+    await flush();
+    expect(get().views[a].attention).toEqual({ stack: 'decoder', head: 'mean' });
+    expect(client.inspectCalls.at(-1)!.params.capture.attention).toEqual({ stack: 'decoder', head: 'mean' });
+    expect(get().views[a].result?.generation).toBe(get().slots.A.generation);
+  });
 });

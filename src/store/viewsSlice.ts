@@ -105,6 +105,13 @@ export function createViewsSlice(set: SetState, get: GetState, ctx: StoreContext
     for (const key of keys) {
       const view = s.views[key];
       if (view.result && view.result.generation !== slotA.generation) patchView(key, { result: null });
+      // Another checkpoint may have fewer heads: a head it lacks becomes the mean.
+      const { stack, head } = view.attention;
+      const heads = stack === 'encoder' ? slotA.info.numHeads : slotA.info.decoderNumHeads;
+      if (head !== 'mean' && head >= heads) {
+        patchView(key, { attention: { stack, head: 'mean' } });
+        continue; // the store changed: this runs again with the mean
+      }
       const row = slotA.rows[key];
       const shown = row?.result;
       // A newer reconstruction is on its way: the view waits for it (and its mask).
