@@ -1,4 +1,4 @@
-// `npm run bench:browser [-- --models small,base,large] [--steps N] [--drag-interval MS] [--settle MS] [--views attention|features] [--json FILE] [--no-build]`
+// `npm run bench:browser [-- --models small,base,large,huge] [--steps N] [--drag-interval MS] [--settle MS] [--views attention|features] [--json FILE] [--no-build]`
 //
 // The page as a visitor meets it: the built site (`vite build`, then `vite preview`, which sends
 // COOP/COEP so the WASM backend runs threads) in Debian's Chromium, `?backend=wasm`, one sample
@@ -65,12 +65,19 @@ const LOAD_TIMEOUT_MS = 600_000;
 const MIB = 1024 * 1024;
 
 /** A model the benchmark runs: the bundled checkpoint, or a random-weight `.pth` of an official shape. */
-interface ModelSpec { name: string; label: string; torchConfig: string | null }
+interface ModelSpec {
+  name: string; label: string; torchConfig: string | null;
+  /** Who makes the checkpoint: the anchors' mae_torch.py (base, large) or the project's maker (huge). */
+  maker?: 'anchor' | 'project';
+}
 const MODELS: Record<string, ModelSpec> = {
   small: { name: 'small', label: 'bundled mae-small (default)', torchConfig: null },
   base: { name: 'base', label: 'ViT-MAE Base, random .pth', torchConfig: 'base' },
   large: { name: 'large', label: 'ViT-MAE Large, random .pth', torchConfig: 'large' },
+  huge: { name: 'huge', label: 'ViT-MAE Huge, random .pth', torchConfig: 'huge', maker: 'project' },
 };
+/** The project's random-checkpoint maker, for shapes the anchors do not make. */
+const PROJECT_MAKER = path.join(ROOT, 'tools', 'fixtures', 'make_random_pth.py');
 
 /** One step as the probe recorded it (page clock, ms; frame times -1 or null when never shown). */
 interface ProbeStep {
@@ -100,15 +107,17 @@ interface ModelResult {
 }
 
 /** The cached random-weight checkpoint of a config, made with PyTorch when missing. */
-function ensureCheckpoint(config: string): string {
+function ensureCheckpoint(config: string, maker: ModelSpec['maker'] = 'anchor'): string {
   const file = path.join(CACHE_DIR, `mae-${config}-random.pth`);
   if (existsSync(file)) return file;
-  if (!existsSync(MAE_TORCH)) throw new Error(`${MAE_TORCH} not found (set MAE_TORCH to the anchors' mae_torch.py)`);
+  const script = maker === 'project' ? PROJECT_MAKER : MAE_TORCH;
+  if (!existsSync(script)) throw new Error(`${script} not found (set MAE_TORCH to the anchors' mae_torch.py)`);
   mkdirSync(CACHE_DIR, { recursive: true });
   console.error(`making ${path.relative(ROOT, file)} with PyTorch…`);
   const tmp = `${file}.part`;
-  const r = spawnSync(PYTHON, [MAE_TORCH, 'pth', '--config', config, '--out', tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`${PYTHON} ${MAE_TORCH} pth --config ${config} failed (exit ${r.status})`);
+  const args = maker === 'project' ? [script, '--config', config, '--out', tmp] : [script, 'pth', '--config', config, '--out', tmp];
+  const r = spawnSync(PYTHON, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${PYTHON} ${args.join(' ')} failed (exit ${r.status})`);
   renameSync(tmp, file);
   return file;
 }
@@ -171,7 +180,7 @@ async function dragSteps(pg: Playground, n: number, intervalMs: number): Promise
 
 /** One model in a fresh browser: open, add the sample, (load the checkpoint), move the slider. */
 async function benchModel(spec: ModelSpec, url: string, steps: number, dragIntervalMs: number, settleMs: number, views: ViewKind | null): Promise<ModelResult> {
-  const file = spec.torchConfig ? ensureCheckpoint(spec.torchConfig) : null;
+  const file = spec.torchConfig ? ensureCheckpoint(spec.torchConfig, spec.maker) : null;
   const browser = await launchBrowser();
   const sampler = new MemorySampler(await browserPid(browser), SAMPLE_EVERY_MS);
   sampler.start();

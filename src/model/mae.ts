@@ -7,8 +7,9 @@ import { attentionLayoutFor, batchGather, block, layerNorm, linear, normalize } 
 import type { MaskPlan } from '../shared/masking';
 import { planFromMask, planFromNoise } from '../shared/masking';
 import { patchify, unpatchify, maskToPixels } from './patchify';
-import type { HostParams, MaeWeights } from './weights';
-import { checkParams, countParams, uploadWeights, weightTensors } from './weights';
+import type { HostParam, HostParams, MaeWeights, UploadedGroup } from './weights';
+import { checkParams, countParams, WeightAssembler, weightTensors } from './weights';
+import { canReleasePackedSources, releasePackedSources } from './packed';
 
 /** Epsilon of the reference's norm_pix_loss target normalisation (`(var + 1e-6) ** 0.5`). */
 export const NORM_PIX_EPS = 1e-6;
@@ -54,7 +55,25 @@ export function randomMasking(x: tf.Tensor3D, noise: Float32Array | { mask: Arra
 export interface MaeOptions {
   /** Attention weight layout; by default the one that suits the active backend (attentionLayoutFor). */
   attention?: AttentionLayout;
+  /**
+   * On wasm, free each weight's own bytes once its XNNPACK operator holds a packed copy (packed.ts),
+   * so the weights are held once, not twice. Default true; the bench turns it off to compare.
+   */
+  releasePacked?: boolean;
 }
+
+/** Builds a Mae from parameters handed over one at a time; see `Mae.builder`. */
+export interface MaeBuilder {
+  /** Takes one reference parameter (uploading its group when complete); throws ParamError on a bad name or shape. */
+  add(name: string, param: HostParam): void;
+  /** The model; throws ParamError when a parameter is missing. The caller owns the model. */
+  finish(): Mae;
+  /** Frees what was uploaded, for an abandoned build. */
+  dispose(): void;
+}
+
+/** Rows of the dummy activation that creates a group's XNNPACK operators before its sources are freed. */
+const PACK_ROWS = 2;
 
 /** Encoder input rows with `k` leading patch columns (left zero without `patches`), then the position and cls columns. */
 function encoderRows(plan: MaskPlan, k: number, patches: Float32Array | null): Float32Array {
@@ -113,20 +132,59 @@ export class Mae {
   readonly parameterCount: number;
   /** LayerNorm epsilon as a tensor, so no call uploads it again. */
   private readonly eps: tf.Scalar;
+  /** Weight bytes freed on wasm because XNNPACK holds them packed (packed.ts); 0 elsewhere. */
+  releasedBytes = 0;
 
-  private constructor(config: MaeConfig, weights: MaeWeights, notes: string[]) {
+  private constructor(config: MaeConfig, weights: MaeWeights, notes: string[], eps: tf.Scalar) {
     this.config = config;
     this.weights = weights;
     this.notes = notes;
     this.parameterCount = countParams(config);
-    this.eps = tf.scalar(config.layerNormEps);
+    this.eps = eps;
   }
 
   /** Validates config and params, then uploads the weights arranged for the fast path; dispose() frees them. */
   static create(config: MaeConfig, params: HostParams, opts: MaeOptions = {}): Mae {
     validateConfig(config);
-    const notes = checkParams(config, params);
-    return new Mae(config, uploadWeights(config, params, opts.attention ?? attentionLayoutFor(tf.getBackend())), notes);
+    checkParams(config, params);
+    const b = Mae.builder(config, opts);
+    try {
+      for (const [name, p] of params) b.add(name, p);
+      return b.finish();
+    } catch (e) {
+      b.dispose();
+      throw e;
+    }
+  }
+
+  /**
+   * A builder that uploads the weights group by group as parameters arrive (a streamed checkpoint
+   * is never held whole on the host) and, on wasm, frees each group's source bytes once its
+   * products have packed them, so the heap holds the weights once.
+   */
+  static builder(config: MaeConfig, opts: MaeOptions = {}): MaeBuilder {
+    validateConfig(config);
+    const eps = tf.scalar(config.layerNormEps);
+    const release = (opts.releasePacked ?? true) && canReleasePackedSources();
+    let releasedBytes = 0;
+    const assembler = new WeightAssembler(config, opts.attention ?? attentionLayoutFor(tf.getBackend()),
+      release ? (g) => { releasedBytes += packThenRelease(config, g, eps); } : undefined);
+    let done = false;
+    return {
+      add: (name, param) => assembler.add(name, param),
+      finish: () => {
+        const weights = assembler.finish();
+        done = true;
+        const m = new Mae(config, weights, assembler.notes, eps);
+        m.releasedBytes = releasedBytes;
+        return m;
+      },
+      dispose: () => {
+        if (done) return;
+        assembler.dispose();
+        eps.dispose();
+      },
+    };
   }
 
   /** Number of patches L. */
@@ -269,6 +327,38 @@ export class Mae {
       return out as unknown as tf.TensorContainer;
     }) as unknown as ForwardOutput;
   }
+}
+
+/**
+ * Runs a just-uploaded group's products once on a dummy activation, through the very calls the
+ * forward pass makes (same weight, bias and activation, so the same cached XNNPACK operators),
+ * then frees the weights' own bytes (packed.ts). Norms, tokens, tables added elementwise and
+ * biases are kept: they are read directly. Returns the bytes freed.
+ */
+function packThenRelease(c: MaeConfig, g: UploadedGroup, eps: tf.Scalar): number {
+  const dummy = (width: number) => tf.zeros([1, PACK_ROWS, width]) as tf.Tensor3D;
+  let sources: tf.Tensor[] = [];
+  tf.tidy(() => {
+    switch (g.kind) {
+      case 'block': {
+        const w = g.weights;
+        const dim = w.proj.w.shape[2];
+        block(dummy(dim), w, g.decoder ? c.decoderNumHeads : c.numHeads, { n: 1, t: PACK_ROWS, eps });
+        const attn = w.attn.layout === 'heads' ? [...w.attn.q.map((l) => l.w), w.attn.k, ...w.attn.v.map((l) => l.w)] : [w.attn.qkv.w];
+        sources = [...attn, w.proj.w, w.fc1.w, w.fc2.w];
+        return;
+      }
+      case 'decoderEmbed':
+      case 'decoderPred':
+        linear(dummy(g.linear.w.shape[1]), g.linear);
+        sources = [g.linear.w];
+        return;
+      case 'encoderInput': // kept readable: models on other grids are built from its position rows (a few MB)
+      case 'other':
+        return;
+    }
+  });
+  return releasePackedSources(sources);
 }
 
 /** Every output of `Mae.forward`. */

@@ -105,27 +105,147 @@ function foldLinear(w: HostParam, bias: Float32Array | null, from: number, count
   return { w: out.w as tf.Tensor3D, b: (out.b as tf.Tensor1D | undefined) ?? null };
 }
 
+/** Which upload group a reference parameter belongs to: a block, or one of the model's other parts. */
+function groupOf(name: string): string {
+  const m = /^((?:decoder_)?blocks\.\d+)\./.exec(name);
+  if (m) return m[1];
+  if (name === 'cls_token' || name === 'pos_embed' || name.startsWith('patch_embed.')) return 'encoderInput';
+  if (name.startsWith('decoder_pred.') || name.startsWith('decoder_norm.')) return 'decoderPred';
+  if (name.startsWith('decoder_embed.')) return 'decoderEmbed';
+  if (name.startsWith('norm.')) return 'norm';
+  if (name === 'mask_token') return 'maskToken';
+  if (name === 'decoder_pos_embed') return 'decoderPosEmbed';
+  return name;
+}
+
+/** The device tensors of one upload group, as `WeightAssembler` hands them to its listener. */
+export type UploadedGroup =
+  | { kind: 'block'; decoder: boolean; index: number; weights: BlockWeights }
+  | { kind: 'encoderInput'; table: tf.Tensor3D }
+  | { kind: 'decoderEmbed' | 'decoderPred'; linear: Linear }
+  | { kind: 'other' };
+
 /**
- * Uploads host parameters to the active backend, arranged as MaeWeights, one tensor at a time.
- * Caller owns the result (see weightTensors).
+ * Builds MaeWeights from parameters handed over one at a time (in any order), uploading each group
+ * (a block, the encoder input table, ...) as soon as it is complete and dropping its host arrays,
+ * so a checkpoint streamed from a file is never held whole on the host. Groups holding an optional
+ * position table wait for `finish`. Names and shapes are checked as they arrive (checkShapes can
+ * check them all before any data is read). Call `dispose` if the build is abandoned.
  */
-export function uploadWeights(c: MaeConfig, params: HostParams, layout: AttentionLayout): MaeWeights {
-  checkParams(c, params);
+export class WeightAssembler {
+  private readonly expected: Map<string, number[]>;
+  private readonly members = new Map<string, string[]>();
+  private readonly pending = new Map<string, HostParams>();
+  private readonly blocks: (BlockWeights | undefined)[];
+  private readonly decoderBlocks: (BlockWeights | undefined)[];
+  private readonly parts: Partial<Omit<MaeWeights, 'blocks' | 'decoderBlocks'>> = {};
+  private readonly uploaded: tf.Tensor[] = [];
+  /** What was assumed (sin-cos tables computed for missing position embeddings). */
+  readonly notes: string[] = [];
+
+  constructor(private readonly c: MaeConfig, private readonly layout: AttentionLayout,
+    private readonly onGroup: (g: UploadedGroup) => void = () => {}) {
+    this.expected = expectedParamShapes(c);
+    for (const name of this.expected.keys()) {
+      const g = groupOf(name);
+      this.members.set(g, [...(this.members.get(g) ?? []), name]);
+    }
+    this.blocks = new Array<BlockWeights | undefined>(c.depth);
+    this.decoderBlocks = new Array<BlockWeights | undefined>(c.decoderDepth);
+  }
+
+  /** Takes one parameter; uploads its group once the group is complete (throws ParamError on a bad name or shape). */
+  add(name: string, p: HostParam): void {
+    const shape = this.expected.get(name);
+    if (!shape) throw new ParamError(`unexpected parameter ${name}`);
+    if (!sameShape(p.shape, shape) || p.data.length !== shape.reduce((a, b) => a * b, 1)) {
+      throw new ParamError(`shape mismatch: ${name}: expected [${shape}], found [${p.shape}]`);
+    }
+    const g = groupOf(name);
+    const got = this.pending.get(g) ?? new Map<string, HostParam>();
+    got.set(name, p);
+    this.pending.set(g, got);
+    const names = this.members.get(g)!;
+    if (names.every((n) => got.has(n))) this.upload(g);
+  }
+
+  /** Uploads what is left (filling absent position tables with sin-cos) and returns the weights; the caller owns them. */
+  finish(): MaeWeights {
+    const missing: string[] = [];
+    for (const [g, names] of this.members) {
+      if (!this.pending.has(g) && this.isUploaded(g)) continue;
+      const got = this.pending.get(g) ?? new Map<string, HostParam>();
+      this.pending.set(g, got);
+      for (const n of names) {
+        if (got.has(n)) continue;
+        if (OPTIONAL_PARAMS.has(n)) this.notes.push(`${n} not in the checkpoint: using fixed 2-D sin-cos`);
+        else missing.push(n);
+      }
+    }
+    if (missing.length) {
+      throw new ParamError(`missing ${missing.length} parameter(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
+    }
+    for (const g of [...this.pending.keys()]) this.upload(g);
+    const w = this.parts as Omit<MaeWeights, 'blocks' | 'decoderBlocks'>;
+    return { ...w, blocks: this.blocks as BlockWeights[], decoderBlocks: this.decoderBlocks as BlockWeights[] };
+  }
+
+  /** Frees everything uploaded so far (for an abandoned build). */
+  dispose(): void {
+    tf.dispose(this.uploaded);
+    this.uploaded.length = 0;
+  }
+
+  private isUploaded(g: string): boolean {
+    const m = /^(decoder_)?blocks\.(\d+)$/.exec(g);
+    if (m) return (m[1] ? this.decoderBlocks : this.blocks)[Number(m[2])] !== undefined;
+    const key = ({ encoderInput: 'encoderInput', norm: 'norm', decoderEmbed: 'decoderEmbed', maskToken: 'maskToken',
+      decoderPosEmbed: 'decoderPosEmbed', decoderPred: 'decoderPred' } as const)[g as 'norm'];
+    return key !== undefined && this.parts[key] !== undefined;
+  }
+
+  private upload(g: string): void {
+    const params = this.pending.get(g)!;
+    this.pending.delete(g);
+    const group = uploadGroup(this.c, g, params, this.layout);
+    this.uploaded.push(...weightTensors(group.value as object));
+    const m = /^(decoder_)?blocks\.(\d+)$/.exec(g);
+    if (m) {
+      const decoder = m[1] !== undefined;
+      const index = Number(m[2]);
+      (decoder ? this.decoderBlocks : this.blocks)[index] = group.value as BlockWeights;
+      this.onGroup({ kind: 'block', decoder, index, weights: group.value as BlockWeights });
+      return;
+    }
+    Object.assign(this.parts, { [g]: group.value });
+    if (g === 'encoderInput') this.onGroup({ kind: 'encoderInput', table: group.value as tf.Tensor3D });
+    else if (g === 'decoderEmbed' || g === 'decoderPred') this.onGroup({ kind: g, linear: group.value as Linear });
+    else this.onGroup({ kind: 'other' });
+  }
+}
+
+/** One group's device tensors, arranged for the fast path; the caller owns them. */
+function uploadGroup(c: MaeConfig, g: string, params: HostParams, layout: AttentionLayout): { value: unknown } {
   const E = c.embedDim;
   const D = c.decoderEmbedDim;
   const p = c.patchSize;
   const L = numPatches(c);
-  const g = gridSize(c);
+  const grid = gridSize(c);
   const k = p * p * c.inChans;
   const get = (name: string) => params.get(name)!;
   const hostNorm = (prefix: string): HostNorm => ({ g: get(`${prefix}.weight`).data, b: get(`${prefix}.bias`).data });
   const withBias = (l: { w: tf.Tensor3D; b: tf.Tensor1D | null }): Linear => ({ w: l.w, b: l.b! });
   const lin = (prefix: string, outDim: number, norm: HostNorm | null = null, scale = 1, biasScale = scale): Linear =>
     withBias(foldLinear(get(`${prefix}.weight`), get(`${prefix}.bias`).data, 0, outDim, norm, scale, biasScale));
-  const blockW = (prefix: string, dim: number, heads: number): BlockWeights => {
-    const n1 = hostNorm(`${prefix}.norm1`);
-    const qkvW = get(`${prefix}.attn.qkv.weight`);
-    const qkvB = get(`${prefix}.attn.qkv.bias`).data;
+  const posTable = (name: string, dim: number): Float32Array => params.get(name)?.data ?? sincosPosEmbed(dim, grid);
+  const blockMatch = /^(decoder_)?blocks\.\d+$/.exec(g);
+  if (blockMatch) {
+    const decoder = blockMatch[1] !== undefined;
+    const dim = decoder ? D : E;
+    const heads = decoder ? c.decoderNumHeads : c.numHeads;
+    const n1 = hostNorm(`${g}.norm1`);
+    const qkvW = get(`${g}.attn.qkv.weight`);
+    const qkvB = get(`${g}.attn.qkv.bias`).data;
     const hd = dim / heads;
     const qScale = hd ** -0.5;
     let attn: BlockWeights['attn'];
@@ -142,43 +262,65 @@ export function uploadWeights(c: MaeConfig, params: HostParams, layout: Attentio
       attn = { layout, qkv: { w: tf.concat([q.w, kv.w], 2), b: tf.concat([q.b, kv.b]) } };
       tf.dispose([q.w, q.b, kv.w, kv.b]);
     }
-    const hidden = get(`${prefix}.mlp.fc1.weight`).shape[0];
-    return {
+    const hidden = get(`${g}.mlp.fc1.weight`).shape[0];
+    const value: BlockWeights = {
       attn,
-      proj: lin(`${prefix}.attn.proj`, dim),
-      fc1: lin(`${prefix}.mlp.fc1`, hidden, hostNorm(`${prefix}.norm2`), GELU_SPLIT),
-      fc2: lin(`${prefix}.mlp.fc2`, dim, null, GELU_SPLIT, 1),
+      proj: lin(`${g}.attn.proj`, dim),
+      fc1: lin(`${g}.mlp.fc1`, hidden, hostNorm(`${g}.norm2`), GELU_SPLIT),
+      fc2: lin(`${g}.mlp.fc2`, dim, null, GELU_SPLIT, 1),
     };
-  };
-  const posTable = (name: string, dim: number): Float32Array => params.get(name)?.data ?? sincosPosEmbed(dim, g);
-
-  // Encoder input table: conv weight [E, C, p, p] -> rows (r, c, ch), then positions, then cls.
-  const pe = get('patch_embed.proj.weight').data;
-  const peBias = get('patch_embed.proj.bias').data;
-  const pos = posTable('pos_embed', E);
-  const cls = get('cls_token').data;
-  const table = new Float32Array((k + L + 1) * E);
-  for (let e = 0; e < E; e++) {
-    for (let ch = 0; ch < c.inChans; ch++) for (let r = 0; r < p; r++) for (let col = 0; col < p; col++) {
-      table[((r * p + col) * c.inChans + ch) * E + e] = pe[((e * c.inChans + ch) * p + r) * p + col];
-    }
-    for (let j = 0; j < L; j++) table[(k + j) * E + e] = pos[(1 + j) * E + e] + peBias[e];
-    table[(k + L) * E + e] = cls[e] + pos[e];
+    return { value };
   }
-  return {
-    encoderInput: tf.tensor3d(table, [1, k + L + 1, E]),
-    blocks: Array.from({ length: c.depth }, (_, i) => blockW(`blocks.${i}`, E, c.numHeads)),
-    norm: { g: tf.tensor1d(get('norm.weight').data), b: tf.tensor1d(get('norm.bias').data) },
-    decoderEmbed: lin('decoder_embed', D),
-    maskToken: tf.tensor3d(get('mask_token').data, [1, 1, D]),
-    decoderPosEmbed: tf.tensor3d(posTable('decoder_pos_embed', D), [1, 1 + L, D]),
-    decoderBlocks: Array.from({ length: c.decoderDepth }, (_, i) => blockW(`decoder_blocks.${i}`, D, c.decoderNumHeads)),
-    decoderPred: lin('decoder_pred', k, hostNorm('decoder_norm')),
-  };
+  switch (g) {
+    case 'encoderInput': {
+      // Encoder input table: conv weight [E, C, p, p] -> rows (r, c, ch), then positions, then cls.
+      const pe = get('patch_embed.proj.weight').data;
+      const peBias = get('patch_embed.proj.bias').data;
+      const pos = posTable('pos_embed', E);
+      const cls = get('cls_token').data;
+      const table = new Float32Array((k + L + 1) * E);
+      for (let e = 0; e < E; e++) {
+        for (let ch = 0; ch < c.inChans; ch++) for (let r = 0; r < p; r++) for (let col = 0; col < p; col++) {
+          table[((r * p + col) * c.inChans + ch) * E + e] = pe[((e * c.inChans + ch) * p + r) * p + col];
+        }
+        for (let j = 0; j < L; j++) table[(k + j) * E + e] = pos[(1 + j) * E + e] + peBias[e];
+        table[(k + L) * E + e] = cls[e] + pos[e];
+      }
+      return { value: tf.tensor3d(table, [1, k + L + 1, E]) };
+    }
+    case 'norm':
+      return { value: { g: tf.tensor1d(get('norm.weight').data), b: tf.tensor1d(get('norm.bias').data) } };
+    case 'decoderEmbed':
+      return { value: lin('decoder_embed', D) };
+    case 'maskToken':
+      return { value: tf.tensor3d(get('mask_token').data, [1, 1, D]) };
+    case 'decoderPosEmbed':
+      return { value: tf.tensor3d(posTable('decoder_pos_embed', D), [1, 1 + L, D]) };
+    case 'decoderPred':
+      return { value: lin('decoder_pred', k, hostNorm('decoder_norm')) };
+    default:
+      throw new ParamError(`unexpected parameter group ${g}`);
+  }
+}
+
+/**
+ * Uploads host parameters to the active backend, arranged as MaeWeights, one group at a time.
+ * Caller owns the result (see weightTensors).
+ */
+export function uploadWeights(c: MaeConfig, params: HostParams, layout: AttentionLayout): MaeWeights {
+  checkParams(c, params);
+  const a = new WeightAssembler(c, layout);
+  try {
+    for (const [name, p] of params) a.add(name, p);
+    return a.finish();
+  } catch (e) {
+    a.dispose();
+    throw e;
+  }
 }
 
 /** Every tensor held by a MaeWeights. */
-export function weightTensors(w: MaeWeights): tf.Tensor[] {
+export function weightTensors(w: MaeWeights | object): tf.Tensor[] {
   const out: tf.Tensor[] = [];
   const walk = (v: unknown) => {
     if (v instanceof tf.Tensor) out.push(v);

@@ -3,8 +3,9 @@
 // at most one reconstruction per lane here, so nothing piles up); loads never stop the current
 // model from answering until the new one is ready.
 import * as tf from '@tensorflow/tfjs-core';
-import { loadCheckpoint } from '../checkpoints/load';
-import { Mae, randomParams, reconstructImage, DEFAULT_LAYER_NORM_EPS, type HostParams, type MaeConfig } from '../model';
+import { loadCheckpoint, openCheckpoint } from '../checkpoints/load';
+import { LoadError } from '../shared/errors';
+import { Mae, randomParams, reconstructImage, DEFAULT_LAYER_NORM_EPS, type MaeBuilder, type MaeConfig } from '../model';
 import { assertNever, type ModelInfo, type Rgba, type WorkerRequest, type WorkerResponse } from '../protocol/messages';
 import { deviceLost, selectBackend } from './backend';
 import { setCurrentWeights } from './current';
@@ -23,6 +24,8 @@ const TINY_RANDOM_ARCH: MaeConfig = {
   decoderEmbedDim: 32, decoderDepth: 2, decoderNumHeads: 4, mlpRatio: 4,
   layerNormEps: DEFAULT_LAYER_NORM_EPS, normPixLoss: false,
 };
+/** The progress stage of reading weights into the model (named in the page's load bar). */
+const UPLOAD_STAGE = 'weights';
 /** Progress messages are sent at most this often, in ms. */
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -37,8 +40,8 @@ const waiting: ReconstructRequest[] = [];
 const inspecting: InspectRequest[] = [];
 /** Every view closed: the inspecting model is freed between two jobs (never under one). */
 let closePending = false;
-/** A parsed checkpoint waiting to replace the model between two reconstructions. */
-let pendingInstall: (() => Promise<void>) | null = null;
+/** A built model waiting to replace the current one between two reconstructions. */
+let pendingInstall: { run: () => Promise<void>; abandon: () => void } | null = null;
 let pumping = false;
 const downloads = new Map<number, AbortController>();
 
@@ -83,7 +86,10 @@ async function runReconstruct(req: ReconstructRequest): Promise<void> {
   }, [r.reconstruction.buffer, r.pasted.buffer, r.errorMap.buffer]);
 }
 
-/** Runs installs and reconstructions one at a time, so tf never sees two jobs interleave. */
+/**
+ * Runs installs and reconstructions one at a time. A load's uploads run between them (at awaits),
+ * each one synchronous inside its own tidy, so no tf scope spans another job's work.
+ */
 async function pump(): Promise<void> {
   if (pumping) return;
   pumping = true;
@@ -92,7 +98,7 @@ async function pump(): Promise<void> {
       if (pendingInstall) {
         const install = pendingInstall;
         pendingInstall = null;
-        await install();
+        await install.run();
         continue;
       }
       if (closePending) {
@@ -138,6 +144,15 @@ async function warmUp(m: Mae): Promise<void> {
   await reconstructImage(m, grey, { mask: { pattern: 'random', maskRatio: 0.75, seed: 0 } });
 }
 
+/** Progress of the weights stage (bytes uploaded of the float32 total), at most every PROGRESS_INTERVAL_MS. */
+let lastUploadReport = 0;
+function reportUpload(id: number, loaded: number, total: number): void {
+  const now = performance.now();
+  if (now - lastUploadReport < PROGRESS_INTERVAL_MS && loaded !== total) return;
+  lastUploadReport = now;
+  post({ type: 'progress', id, loaded, total, stage: UPLOAD_STAGE });
+}
+
 async function handleLoad(req: LoadRequest): Promise<void> {
   const ctrl = new AbortController();
   downloads.set(req.id, ctrl);
@@ -151,23 +166,46 @@ async function handleLoad(req: LoadRequest): Promise<void> {
     }, ctrl.signal);
     if (ctrl.signal.aborted) throw new Error('cancelled');
     post({ type: 'progress', id: req.id, loaded: 0, total: null, stage: 'parsing' });
-    // Held here only until the install takes it: this function waits on the job queue for as long as
-    // reconstructions keep coming, and must not keep a checkpoint's host weights alive meanwhile.
-    let parsed: { config: MaeConfig; params: HostParams | null; notes: string[] } | null = req.source.kind === 'random'
-      ? { config: { ...TINY_RANDOM_ARCH, ...req.source.arch } as MaeConfig, params: null, notes: ['random weights, for testing'] }
-      : await loadCheckpoint(files, { memory: memoryBudget(), signal: ctrl.signal });
+    const opened = req.source.kind === 'random' ? null : await openCheckpoint(files, { memory: memoryBudget(), signal: ctrl.signal });
+    const config = opened?.config ?? ({ ...TINY_RANDOM_ARCH, ...(req.source.kind === 'random' ? req.source.arch : {}) } as MaeConfig);
+    const notes = opened?.notes ?? ['random weights, for testing'];
+    // Each parameter is read from its slice of the file, uploaded with its group and dropped, while
+    // the current model goes on answering between reads: the host never holds the checkpoint whole.
+    let b: MaeBuilder;
+    try {
+      b = Mae.builder(config);
+    } catch (e) {
+      post(installFailed(req.id, e));
+      return;
+    }
+    try {
+      if (!opened) {
+        for (const [name, p] of randomParams(config, 0)) b.add(name, p);
+      } else {
+        let read = 0;
+        await opened.readParams((name, p) => {
+          b.add(name, p);
+          read += p.data.byteLength;
+          reportUpload(req.id, read, opened.paramBytes);
+        });
+      }
+    } catch (e) {
+      b.dispose();
+      if (ctrl.signal.aborted) post({ type: 'cancelled', id: req.id });
+      else post(e instanceof LoadError ? loadFailed(req.id, e) : installFailed(req.id, e));
+      return;
+    }
     const source = req.source;
-    pendingInstall = async () => {
-      const { config, notes } = parsed!;
+    // A newer load replaces one still waiting for the queue: free its weights, say it was cancelled.
+    pendingInstall?.abandon();
+    pendingInstall = { abandon: () => { b.dispose(); post({ type: 'cancelled', id: req.id }); }, run: async () => {
       let next: Mae | null = null;
       try {
-        let params = parsed!.params;
-        parsed = null;
-        next = Mae.create(config, params ?? randomParams(config, 0));
-        params = null;
+        next = b.finish();
         await warmUp(next);
       } catch (e) {
-        next?.dispose();
+        if (next) next.dispose();
+        else b.dispose();
         post(installFailed(req.id, e));
         return;
       }
@@ -177,8 +215,8 @@ async function handleLoad(req: LoadRequest): Promise<void> {
       setCurrentWeights(config, source.kind === 'random'
         ? () => Promise.resolve(randomParams(config, 0))
         : async () => (await loadCheckpoint(files, { memory: memoryBudget() })).params);
-      post({ type: 'checkpointLoaded', id: req.id, label: req.source.label, info: infoOf(next), notes: [...notes, ...next.notes] });
-    };
+      post({ type: 'checkpointLoaded', id: req.id, label: source.label, info: infoOf(next), notes: [...notes, ...next.notes] });
+    } };
     await pump();
   } catch (e) {
     if (ctrl.signal.aborted) post({ type: 'cancelled', id: req.id });

@@ -9,7 +9,8 @@ import { catalogueEntry } from './catalogue';
 import { formatBytes, formatEta, formatRate, percentOf } from './format';
 
 const STAGE_TEXT: Record<string, string> = {
-  parsing: 'reading the weights',
+  parsing: 'checking the file',
+  weights: 'loading the weights into the model',
   'config.json': 'configuration',
 };
 
@@ -33,7 +34,7 @@ export function LoadProgressBar({ loading, progress, onCancel, slot }: Pick<Load
   const stage = p ? STAGE_TEXT[p.stage] ?? p.stage : 'starting';
   let detail: string;
   if (!p) detail = 'starting…';
-  else if (parsing) detail = 'reading the weights and warming up the model…';
+  else if (parsing) detail = 'reading names and shapes…';
   else {
     const parts = [p.total !== null ? `${formatBytes(p.loaded)} of ${formatBytes(p.total)}` : formatBytes(p.loaded)];
     if (pct !== null) parts.push(`${pct} %`);
