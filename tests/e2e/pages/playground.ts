@@ -183,12 +183,12 @@ export class Playground {
 
   /** Picks an option of a view selector (`view-stack`, `view-layer`, `view-head`) in row `row`. */
   async selectInView(testId: 'view-stack' | 'view-layer' | 'view-head', value: string, row = 0): Promise<void> {
-    await this.page.locator(`[data-testid="image-row"] [data-testid="${testId}"]`).nth(row).selectOption(value);
+    await this.page.locator('[data-testid="image-row"]').nth(row).locator(`[data-testid="${testId}"]`).selectOption(value);
   }
 
   /** Clicks the centre of patch `index` of a view panel (`view-attention-panel`, `features-visible`, `features-whole`). */
   async clickViewPatch(testId: string, index: number, grid: number, row = 0): Promise<void> {
-    const canvas = this.page.locator(`[data-testid="image-row"] canvas[data-testid="${testId}"]`).nth(row);
+    const canvas = this.page.locator('[data-testid="image-row"]').nth(row).locator(`canvas[data-testid="${testId}"]`);
     // Views sit below the panels: the mouse clicks in the viewport only.
     await canvas.scrollIntoViewIfNeeded();
     const box = (await canvas.boundingBox())!;
