@@ -2,18 +2,27 @@
 // installed checkpoint's reference-layout weights when a view first asks, freed when every view
 // closes or the checkpoint changes, and the last inspection kept so that another head, stack or
 // the features of the same picture and mask cost no second forward pass.
-import { InspectModel, rgbaToNormalizedChw, type InspectResult } from '../model';
+import { InspectModel, inspectOutputBytes, rgbaToNormalizedChw, type AttentionCapture, type InspectResult } from '../model';
 import type { InspectCapture, Rgba, WorkerRequest, WorkerResponse } from '../protocol/messages';
 import { currentWeights } from './current';
 
 type InspectRequest = Extract<WorkerRequest, { type: 'inspect' }>;
 type Inspection = Extract<WorkerResponse, { type: 'inspection' }>;
 
-/** A forward pass kept for the next request: which picture (by identity), mask and attention stack it holds. */
+/**
+ * Largest outputs of one inspect pass, in bytes: every head of a stack is kept (so another head costs
+ * no second pass) up to this; past it only the heads' mean is computed, and one head is refused.
+ */
+export const MAX_INSPECT_BYTES = 64 * 1024 * 1024;
+/** Bytes in a MiB, for messages. */
+const MIB = 1024 * 1024;
+
+/** A forward pass kept for the next request: which picture (by identity), mask and attention stack it holds, and how. */
 interface Kept {
   image: Rgba;
   maskKey: string;
   stack: 'encoder' | 'decoder' | null;
+  capture: AttentionCapture;
   result: InspectResult;
 }
 
@@ -50,12 +59,12 @@ function inspectingModel(): Promise<InspectModel> {
 
 const maskKeyOf = (mask: Uint8Array) => mask.join('');
 
-/** One forward pass of `image` under `mask`, capturing every head of `stack` (none when null). Host arrays. */
-async function forward(m: InspectModel, image: Rgba, mask: Uint8Array, stack: Kept['stack']): Promise<InspectResult> {
+/** One forward pass of `image` under `mask`, capturing `stack`'s attention as `capture` (none when null). Host arrays. */
+async function forward(m: InspectModel, image: Rgba, mask: Uint8Array, stack: Kept['stack'], capture: AttentionCapture): Promise<InspectResult> {
   const chw = rgbaToNormalizedChw(image.data, image.width, image.height); // [3, H, W]
   return m.inspect(chw, { width: image.width, height: image.height }, { pattern: 'painted', mask }, {
-    encoderAttention: stack === 'encoder' ? 'heads' : 'none',
-    decoderAttention: stack === 'decoder' ? 'heads' : 'none',
+    encoderAttention: stack === 'encoder' ? capture : 'none',
+    decoderAttention: stack === 'decoder' ? capture : 'none',
   });
 }
 
@@ -77,7 +86,7 @@ function selectHead(all: Float32Array, layers: number, heads: number, tokens: nu
  * Answers one inspect request for a picture the worker holds; throws (one line) on a bad request.
  * The caller posts the message with `transfer`.
  */
-export async function runInspect(req: InspectRequest, image: Rgba): Promise<{ msg: Inspection; transfer: Transferable[] }> {
+export async function runInspect(req: InspectRequest, image: Rgba, maxBytes = MAX_INSPECT_BYTES): Promise<{ msg: Inspection; transfer: Transferable[] }> {
   const t0 = performance.now();
   const m = await inspectingModel();
   const grid = m.gridFor({ width: image.width, height: image.height });
@@ -95,17 +104,27 @@ export async function runInspect(req: InspectRequest, image: Rgba): Promise<{ ms
   const stack = cap.attention?.stack ?? null;
   const t1 = performance.now();
   let modelMs = 0;
-  const reuse = kept && kept.image === image && kept.maskKey === maskKey && (stack === null || kept.stack === stack);
+  // Every head when they fit (another head then costs no pass), else the mean alone.
+  const lenKeep = L - req.mask.reduce((a, v) => a + (v ? 1 : 0), 0);
+  const bytes = (capture: AttentionCapture) => inspectOutputBytes(c, grid, lenKeep, {
+    encoderAttention: stack === 'encoder' ? capture : 'none', decoderAttention: stack === 'decoder' ? capture : 'none' });
+  let capture: AttentionCapture = stack === null ? 'none' : bytes('heads') <= maxBytes ? 'heads' : 'mean';
+  if (capture === 'mean' && cap.attention?.head !== 'mean') {
+    throw new RangeError(`one head's maps need every head's, ${(bytes('heads') / MIB).toFixed(0)} MiB here (over ${(maxBytes / MIB).toFixed(0)} MiB): choose the mean`);
+  }
+  const reuse = kept && kept.image === image && kept.maskKey === maskKey
+    && (stack === null || (kept.stack === stack && (kept.capture === 'heads' || cap.attention?.head === 'mean')));
   if (!reuse) {
     kept = null; // free the previous pass's maps before making new ones
-    kept = { image, maskKey, stack, result: await forward(m, image, req.mask, stack) };
+    if (stack === null) capture = 'none';
+    kept = { image, maskKey, stack, capture, result: await forward(m, image, req.mask, stack, capture) };
   }
   const r = kept!.result;
   let latentAll: Float32Array | null = null;
   if (cap.features) {
     if (keptAll?.image !== image) {
       keptAll = null;
-      const all = await forward(m, image, new Uint8Array(L), null);
+      const all = await forward(m, image, new Uint8Array(L), null, 'none');
       keptAll = { image, latent: all.latent.data };
     }
     latentAll = keptAll.latent.slice();
@@ -115,9 +134,10 @@ export async function runInspect(req: InspectRequest, image: Rgba): Promise<{ ms
   let attention: Inspection['attention'] = null;
   if (cap.attention) {
     const a = cap.attention.stack === 'encoder' ? r.encoderAttention! : r.decoderAttention!;
-    const [layers, heads, tokens] = a.shape; // [layers, heads, T, T]
-    attention = { stack: cap.attention.stack, head: cap.attention.head, layers, heads, tokens,
-      data: selectHead(a.data, layers, heads, tokens, cap.attention.head) };
+    const [layers, held, tokens] = a.shape; // [layers, heads (1: their mean), T, T]
+    attention = { stack: cap.attention.stack, head: cap.attention.head, layers,
+      heads: cap.attention.stack === 'encoder' ? c.numHeads : c.decoderNumHeads, tokens,
+      data: selectHead(a.data, layers, held, tokens, held === 1 ? 0 : cap.attention.head) };
   }
   const features = cap.features ? { dim: c.embedDim, latent: r.latent.data.slice(), latentAll: latentAll! } : null;
   answered++;

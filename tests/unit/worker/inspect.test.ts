@@ -79,6 +79,20 @@ describe('worker inspect', () => {
     await expect(runInspect({ ...req({ attention: null, features: true }), mask: new Uint8Array(L + 1) }, image)).rejects.toThrow(/the mask has 17 entries, the picture has 16 patches/);
   });
 
+  it('past the size limit, computes the heads\' mean alone and refuses one head, in one line', async () => {
+    const all = (await runInspect(req({ attention: { stack: 'decoder', head: 'mean' }, features: false }), image)).msg.attention!;
+    // A limit every head's maps exceed but their mean fits: [layers, 1, 1+L, 1+L] float32 plus the rest.
+    const limit = CFG.decoderDepth * (1 + L) ** 2 * 4 * 2;
+    const other = maskFor({ pattern: 'random', maskRatio: 0.25, seed: 5 }, GRID);
+    await expect(runInspect({ ...req({ attention: { stack: 'decoder', head: 0 }, features: false }), mask: other }, image, limit))
+      .rejects.toThrow(/one head's maps need every head's, \d+ MiB here \(over \d+ MiB\): choose the mean/);
+    // Another mask first, so that the pass under `mask` below is made anew, with the mean alone.
+    await runInspect({ ...req({ attention: { stack: 'decoder', head: 'mean' }, features: false }), mask: other }, image, limit);
+    const mean = (await runInspect(req({ attention: { stack: 'decoder', head: 'mean' }, features: false }), image, limit)).msg.attention!;
+    expect(mean.heads).toBe(CFG.decoderNumHeads);
+    expect(maxAbs(mean.data, all.data)).toBeLessThan(SAME_TOL);
+  });
+
   it('frees the views\' model on close: no tensor stays, and the next request reads the weights again', async () => {
     const base = tf.memory().numTensors;
     await runInspect(req({ attention: { stack: 'encoder', head: 'mean' }, features: false }), image);
