@@ -1,4 +1,4 @@
-// `npm run bench:browser [-- --models small,base,large,huge] [--steps N] [--drag-interval MS] [--json FILE] [--no-build]`
+// `npm run bench:browser [-- --models small,base,large,huge] [--steps N] [--drag-interval MS] [--settle MS] [--views attention|features] [--json FILE] [--no-build]`
 //
 // The page as a visitor meets it: the built site (`vite build`, then `vite preview`, which sends
 // COOP/COEP so the WASM backend runs threads) in Debian's Chromium, `?backend=wasm`, one sample
@@ -12,6 +12,9 @@
 //   load time, and the browser's peak memory (RSS summed over all its processes, sampled from /proc)
 //   while loading and while moving the slider, above the page before the load, and its ratio to the
 //   file; and the memory still held afterwards (PSS, which counts shared pages once).
+// `--views attention` (or `features`) opens that view on the picture before the slider is timed, so the
+// views' cost on the slider is one command (the page asks for a view's inspection once the mask has
+// rested VIEW_IDLE_MS; `--settle` above that lets inspections run between the single steps).
 // Prints Markdown tables and writes every measurement to a JSON file. A benchmark, not a test:
 // nothing here passes or fails on time.
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
+import { VIEW_KINDS, type ViewKind } from '../src/store/viewsSlice';
 import { launchBrowser, startPreview, ROOT } from '../tests/e2e/browser';
 import { DESKTOP, Playground } from '../tests/e2e/pages/playground';
 import { fmt, markdownTable, summarize, type Summary } from './lib/bench-stats';
@@ -149,13 +153,13 @@ const stepDone = (i: number) => `(() => { const s = window.__maeBench.steps[${i}
   return !!s && s.masked > 0 && s.recon > 0 && row && row.getAttribute('data-pending') === 'false'; })()`;
 
 /** N single slider steps (left), each finished and settled before the next. */
-async function singleSteps(pg: Playground, n: number): Promise<Series> {
+async function singleSteps(pg: Playground, n: number, settleMs: number): Promise<Series> {
   await pg.page.evaluate('window.__maeBench.reset()');
   await pg.slider().focus();
   for (let i = 0; i < n; i++) {
     await pg.page.keyboard.press('ArrowLeft');
     await pg.page.waitForFunction(stepDone(i), undefined, { timeout: STEP_TIMEOUT_MS, polling: POLL_MS });
-    await sleep(SETTLE_MS);
+    await sleep(settleMs);
   }
   return seriesOf(await pg.page.evaluate('window.__maeBench.steps') as ProbeStep[]);
 }
@@ -175,7 +179,7 @@ async function dragSteps(pg: Playground, n: number, intervalMs: number): Promise
 }
 
 /** One model in a fresh browser: open, add the sample, (load the checkpoint), move the slider. */
-async function benchModel(spec: ModelSpec, url: string, steps: number, dragIntervalMs: number): Promise<ModelResult> {
+async function benchModel(spec: ModelSpec, url: string, steps: number, dragIntervalMs: number, settleMs: number, views: ViewKind | null): Promise<ModelResult> {
   const file = spec.torchConfig ? ensureCheckpoint(spec.torchConfig, spec.maker) : null;
   const browser = await launchBrowser();
   const sampler = new MemorySampler(await browserPid(browser), SAMPLE_EVERY_MS);
@@ -208,16 +212,22 @@ async function benchModel(spec: ModelSpec, url: string, steps: number, dragInter
       load = sampler.endPhase();
     }
     const backend = await pg.statusBackend();
+    if (views) {
+      // The view open and drawn once before the slider moves.
+      await pg.toggleView(views);
+      if (views === 'attention') await pg.attentionOverlay();
+      else await pg.page.waitForSelector('[data-testid="image-row"] canvas[data-testid="features-whole"][data-drawn="true"]', { timeout: LOAD_TIMEOUT_MS });
+    }
 
     sampler.startPhase();
-    const single = await singleSteps(pg, steps);
+    const single = await singleSteps(pg, steps, settleMs);
     const drag = await dragSteps(pg, steps, dragIntervalMs);
     const slider = sampler.endPhase();
     await sleep(BASELINE_QUIET_MS);
     const after = sampler.snapshot();
     await pg.close();
     return {
-      model: spec.name, label: spec.label, file: file ? path.relative(ROOT, file) : null, fileBytes: file ? statSync(file).size : null,
+      model: spec.name, label: views ? `${spec.label}, ${views} view open` : spec.label, file: file ? path.relative(ROOT, file) : null, fileBytes: file ? statSync(file).size : null,
       backend, crossOriginIsolated: env.coi, hardwareConcurrency: env.cores, loadMs, firstReconMs,
       memory: { before: { pss: before.pss, rss: before.rss }, after: { pss: after.pss, rss: after.rss }, load, slider, meanSampleMs: sampler.sampleMs / sampler.samples }, single, drag,
     };
@@ -277,6 +287,8 @@ async function main(): Promise<void> {
       'drag-interval': { type: 'string', default: String(DEFAULT_DRAG_INTERVAL_MS) },
       json: { type: 'string', default: path.join(CACHE_DIR, 'bench-browser.json') },
       'no-build': { type: 'boolean', default: false },
+      settle: { type: 'string', default: String(SETTLE_MS) },
+      views: { type: 'string', default: '' },
     },
   });
   const specs = values.models!.split(',').map((m) => {
@@ -289,6 +301,10 @@ async function main(): Promise<void> {
   if (!Number.isInteger(steps) || steps < 1 || steps > maxSteps) throw new Error(`--steps must be an integer from 1 to ${maxSteps}`);
   const dragIntervalMs = Number(values['drag-interval']);
   if (!(dragIntervalMs >= 0)) throw new Error('--drag-interval must be a number of ms, 0 or more');
+  const settleMs = Number(values.settle);
+  if (!(settleMs >= 0)) throw new Error('--settle must be a number of ms, 0 or more');
+  const views = values.views === '' ? null : values.views as ViewKind;
+  if (views !== null && !VIEW_KINDS.includes(views)) throw new Error(`--views must be one of ${VIEW_KINDS.join(', ')}`);
 
   if (!values['no-build']) await build({ root: ROOT, configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
   const server = await startPreview();
@@ -296,7 +312,7 @@ async function main(): Promise<void> {
   try {
     for (const spec of specs) {
       console.error(`${spec.label}…`);
-      results.push(await benchModel(spec, server.url, steps, dragIntervalMs));
+      results.push(await benchModel(spec, server.url, steps, dragIntervalMs, settleMs, views));
     }
   } finally {
     await server.close();
@@ -305,7 +321,7 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(values.json!), { recursive: true });
   writeFileSync(values.json!, JSON.stringify({
     date: new Date().toISOString(), args: process.argv.slice(2), cpus: os.cpus().length, steps, dragIntervalMs,
-    settleMs: SETTLE_MS, sampleEveryMs: SAMPLE_EVERY_MS, results,
+    settleMs, views, sampleEveryMs: SAMPLE_EVERY_MS, results,
   }, null, 2));
   console.error(`wrote ${path.relative(process.cwd(), values.json!)}`);
 }

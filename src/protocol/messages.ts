@@ -79,7 +79,14 @@ export type WorkerRequest =
   | { type: 'trainStart'; id: number; options: TrainOptions; imageKeys: string[]; /** shown, never trained on */ holdoutKey: string | null }
   | { type: 'trainControl'; id: number; /** the trainStart request */ target: number; action: TrainAction }
   /** The weights of the newest training run, in Hugging Face layout (answered by trainSaved). */
-  | { type: 'trainSave'; id: number };
+  | { type: 'trainSave'; id: number }
+  /**
+   * What the model computes for an image under a mask, for the page's views (attention, features).
+   * Sent only while a view is open; the worker builds its inspecting model on the first one.
+   */
+  | { type: 'inspect'; id: number; imageKey: string; /** 1 = masked, patch order */ mask: Uint8Array; capture: InspectCapture }
+  /** Every view is closed: the worker frees its inspecting model and what it kept of the last inspection. */
+  | { type: 'closeInspect'; id: number };
 
 /** What the visitor sets for a training run (the rest of the recipe is the worker's defaults). */
 export interface TrainOptions {
@@ -104,6 +111,41 @@ export interface TrainView {
   psnr: number | null;
   /** The model's loss on it under the fixed mask (the training loss's definition, one fixed picture and mask). */
   loss: number | null;
+}
+
+
+/** Which attention a view shows: the encoder's (cls and visible patches) or the decoder's (cls and every patch). */
+export type AttentionStack = 'encoder' | 'decoder';
+
+/** What an inspect request asks for. */
+export interface InspectCapture {
+  /** Every layer's attention of one stack, for one head (0-based) or the mean over heads; null: none. */
+  attention: { stack: AttentionStack; head: number | 'mean' } | null;
+  /** The encoder's patch features under the mask, and of the whole picture at 0 % masking. */
+  features: boolean;
+}
+
+/** Attention maps of every layer of one stack, for one head or the mean. */
+export interface AttentionMaps {
+  stack: AttentionStack;
+  head: number | 'mean';
+  layers: number;
+  /** Heads the model's stack has (the maps are of one head, or their mean). */
+  heads: number;
+  /** Tokens: 1 + visible patches (encoder, in `idsKeep` order) or 1 + every patch (decoder, patch order); token 0 = cls. */
+  tokens: number;
+  /** `[layers, tokens, tokens]` softmax weights, rows = queries. */
+  data: Float32Array;
+}
+
+/** Encoder outputs (after its final norm) for the features view. */
+export interface PatchFeatures {
+  /** Feature width E. */
+  dim: number;
+  /** `[1+keep, E]` under the request's mask: cls, then the visible patches in `idsKeep` order. */
+  latent: Float32Array;
+  /** `[1+L, E]` of the whole picture (nothing masked): cls, then every patch in patch order. */
+  latentAll: Float32Array;
 }
 
 /** Timings of one reconstruction, in milliseconds. */
@@ -140,6 +182,18 @@ export type WorkerResponse =
       /** Per-pixel squared error (0-255 space, mean over channels), width*height of the input. */
       errorMap: Float32Array;
       metrics: Metrics;
+      timings: Timings;
+    }
+  | {
+      type: 'inspection';
+      id: number;
+      imageKey: string;
+      /** Patch grid of the picture inspected (row-major patches). */
+      grid: { rows: number; cols: number };
+      /** `[keep]` patch index of each visible token, in the encoder's order. */
+      idsKeep: Int32Array;
+      attention: AttentionMaps | null;
+      features: PatchFeatures | null;
       timings: Timings;
     }
   | { type: 'cancelled'; id: number }

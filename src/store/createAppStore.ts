@@ -7,6 +7,7 @@ import { createImagesSlice, decodeEntry } from './imagesSlice';
 import { createSessionSlice, DEFAULT_SOURCE, FALLBACK_SOURCE } from './sessionSlice';
 import { createSettingsSlice, SETTINGS_SAVE_DELAY_MS } from './settingsSlice';
 import type { AppDeps, AppState, AppStore, StoreContext } from './types';
+import { createViewsSlice, VIEW_IDLE_MS } from './viewsSlice';
 
 /** Model input size until a checkpoint says otherwise, in px. */
 export const DEFAULT_IMG_SIZE = 224;
@@ -33,6 +34,7 @@ export function createAppStore(deps: AppDeps): AppStore {
       now: Date.now,
       random: Math.random,
       settingsSaveDelayMs: SETTINGS_SAVE_DELAY_MS,
+      viewIdleMs: VIEW_IDLE_MS,
       defaultSource: DEFAULT_SOURCE,
       fallbackSource: FALLBACK_SOURCE,
       ...deps,
@@ -86,6 +88,13 @@ export function createAppStore(deps: AppDeps): AppStore {
     ...createSettingsSlice(set, getState, ctx),
     ...createSessionSlice(set, getState, ctx),
     ...createFinetuneSlice(set, getState, ctx),
+    ...createViewsSlice(set, getState, ctx),
   }));
+  // Open views follow slot A's reconstructions (and its checkpoint); with none open this does nothing.
+  store.subscribe((s, prev) => {
+    if (s.views !== prev.views || s.entries !== prev.entries || s.slots.A.rows !== prev.slots.A.rows || s.slots.A.generation !== prev.slots.A.generation) {
+      s.syncViews();
+    }
+  });
   return store;
 }

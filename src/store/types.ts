@@ -8,6 +8,7 @@ import type { LoadFailure, LoadInFlight, LoadProgress, PendingDownload } from '.
 import type { Persistence } from './persistence';
 import type { SavedCheckpoints } from './savedCheckpoints';
 import type { Settings } from './settings';
+import type { ViewsSlice } from './viewsSlice';
 
 /** A picture fitted to the model's input. */
 export interface DecodedImage {
@@ -245,7 +246,7 @@ export interface SessionSlice {
   teardown(): void;
 }
 
-export type AppState = ImagesSlice & SettingsSlice & SessionSlice & FinetuneSlice;
+export type AppState = ImagesSlice & SettingsSlice & SessionSlice & FinetuneSlice & ViewsSlice;
 export type AppStore = StoreApi<AppState>;
 export type SetState = AppStore['setState'];
 export type GetState = AppStore['getState'];
@@ -263,6 +264,8 @@ export interface AppDeps {
   random?: () => number;
   /** Delay before settings are written to storage (ms). */
   settingsSaveDelayMs?: number;
+  /** How long the mask must rest before an open view asks for the new mask's inspection (ms). */
+  viewIdleMs?: number;
   /** The bundled checkpoint and the fallback. */
   defaultSource?: CheckpointSource;
   fallbackSource?: CheckpointSource;

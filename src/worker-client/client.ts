@@ -5,7 +5,7 @@
 import type { BackendName, CheckpointSource, Rgba, WorkerRequest, WorkerResponse } from '../protocol/messages';
 import { assertNever } from '../protocol/messages';
 import { LoadError } from './errors';
-import type { ClientEvent, LoadedCheckpoint, ModelClient, ReconstructParams, Reconstruction, TrainDone, TrainedFiles, TrainEvent } from './types';
+import type { ClientEvent, Inspection, LoadedCheckpoint, ModelClient, Reconstruction, TrainDone, TrainedFiles, TrainEvent } from './types';
 
 /** What the client needs of a Worker (a fake in tests). */
 export interface WorkerLike {
@@ -17,13 +17,17 @@ export interface WorkerLike {
 
 /** Restarts allowed before the client gives up on the current backend and falls back. */
 const RESTARTS_PER_BACKEND = 1;
+/** Inspections of a picture go in their own lane (this prefix + its key): the slider's reconstructions never queue behind them. */
+export const INSPECT_LANE_PREFIX = 'inspect:';
 /** Backend fallback order after a failure. */
 const FALLBACK: Record<BackendName, BackendName | null> = { webgpu: 'webgl', webgl: 'wasm', wasm: 'cpu', cpu: null };
 
-/** A reconstruction asked for: its parameters and its promise's ends. */
+/** A lane's request (a reconstruction or an inspection): its picture, its message and its promise's ends. */
 interface Job {
-  params: ReconstructParams;
-  resolve: (r: Reconstruction | null) => void;
+  imageKey: string;
+  /** The request's message under a fresh id. */
+  message: (id: number) => WorkerRequest;
+  resolve: (r: Reconstruction | Inspection | null) => void;
   reject: (e: Error) => void;
 }
 
@@ -36,7 +40,7 @@ interface Lane {
 type Pending =
   | { kind: 'init'; resolve: (b: BackendName) => void; reject: (e: Error) => void }
   | { kind: 'load'; source: CheckpointSource; resolve: (v: LoadedCheckpoint) => void; reject: (e: Error) => void }
-  | { kind: 'reconstruct'; lane: string }
+  | { kind: 'lane'; lane: string }
   | { kind: 'train'; onEvent: (e: TrainEvent) => void; resolve: (d: TrainDone) => void; reject: (e: Error) => void }
   | { kind: 'save'; resolve: (f: TrainedFiles) => void; reject: (e: Error) => void };
 
@@ -89,12 +93,12 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
     lane.waiting = null;
     const id = nextId++;
     lane.inFlight = { ...job, id };
-    pending.set(id, { kind: 'reconstruct', lane: name });
-    send({ type: 'reconstruct', id, imageKey: job.params.imageKey, mask: job.params.mask, normPixStats: job.params.normPixStats });
+    pending.set(id, { kind: 'lane', lane: name });
+    send(job.message(id));
   }
 
   /** The lane's request in the worker ended: hand over its outcome and send the next. */
-  function settleLane(name: string, id: number, outcome: { result: Reconstruction | null } | { error: Error }): void {
+  function settleLane(name: string, id: number, outcome: { result: Reconstruction | Inspection | null } | { error: Error }): void {
     const lane = lanes.get(name);
     const job = lane?.inFlight;
     if (!lane || !job || job.id !== id) return;
@@ -127,7 +131,8 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
         }
         return;
       case 'reconstruction':
-        if (p?.kind === 'reconstruct') {
+      case 'inspection':
+        if (p?.kind === 'lane') {
           pending.delete(msg.id);
           settleLane(p.lane, msg.id, { result: msg });
         }
@@ -154,7 +159,7 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
       case 'cancelled':
         if (p) {
           pending.delete(msg.id);
-          if (p.kind === 'reconstruct') settleLane(p.lane, msg.id, { result: null });
+          if (p.kind === 'lane') settleLane(p.lane, msg.id, { result: null });
           else if (p.kind === 'load') p.reject(new LoadError('cancelled', 'cancelled'));
           else p.reject(new Error('cancelled'));
           if (loadId === msg.id) loadId = null;
@@ -168,7 +173,7 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
         if (p) {
           pending.delete(msg.id);
           if (loadId === msg.id) loadId = null;
-          if (p.kind === 'reconstruct') settleLane(p.lane, msg.id, { error: new Error(msg.message) });
+          if (p.kind === 'lane') settleLane(p.lane, msg.id, { error: new Error(msg.message) });
           else p.reject(p.kind === 'load' ? new LoadError(msg.message, msg.code, msg.status) : new Error(msg.message));
         }
         return;
@@ -246,6 +251,20 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
     return restarting;
   }
 
+  /** Queues a lane's request: only the newest waiting one of a lane is ever sent (the one before resolves to null). */
+  function enqueue<R extends Reconstruction | Inspection>(laneName: string, imageKey: string, message: Job['message']): Promise<R | null> {
+    return new Promise<R | null>((resolve, reject) => {
+      let lane = lanes.get(laneName);
+      if (!lane) {
+        lane = { inFlight: null, waiting: null };
+        lanes.set(laneName, lane);
+      }
+      lane.waiting?.resolve(null);
+      lane.waiting = { imageKey, message, resolve: (r) => resolve(r as R | null), reject };
+      pumpLane(laneName);
+    });
+  }
+
   function loadCheckpoint(source: CheckpointSource): Promise<LoadedCheckpoint> {
     const id = nextId++;
     // Relative URLs are the page's: the worker's own location is the bundle's assets folder.
@@ -273,7 +292,7 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
     forgetImage(imageKey) {
       images.delete(imageKey);
       for (const [name, lane] of lanes) {
-        if (lane.waiting?.params.imageKey === imageKey) {
+        if (lane.waiting?.imageKey === imageKey) {
           lane.waiting.resolve(null);
           lane.waiting = null;
         }
@@ -282,17 +301,15 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
       if (worker && !restarting) send({ type: 'forgetImage', id: nextId++, imageKey });
     },
     reconstruct(params, laneName = params.imageKey) {
-      return new Promise((resolve, reject) => {
-        let lane = lanes.get(laneName);
-        if (!lane) {
-          lane = { inFlight: null, waiting: null };
-          lanes.set(laneName, lane);
-        }
-        // Only the newest waiting request of a lane is ever sent.
-        lane.waiting?.resolve(null);
-        lane.waiting = { params, resolve, reject };
-        pumpLane(laneName);
-      });
+      return enqueue<Reconstruction>(laneName, params.imageKey,
+        (id) => ({ type: 'reconstruct', id, imageKey: params.imageKey, mask: params.mask, normPixStats: params.normPixStats }));
+    },
+    inspect(params, laneName = `${INSPECT_LANE_PREFIX}${params.imageKey}`) {
+      return enqueue<Inspection>(laneName, params.imageKey,
+        (id) => ({ type: 'inspect', id, imageKey: params.imageKey, mask: params.mask, capture: params.capture }));
+    },
+    closeInspect(): void {
+      if (worker && !restarting) send({ type: 'closeInspect', id: nextId++ });
     },
     train(params, onEvent) {
       const id = nextId++;

@@ -1,7 +1,17 @@
-import type { BackendName, CheckpointSource, ModelInfo, NormPixStats, Rgba, TrainAction, TrainOptions, WorkerResponse } from '../protocol/messages';
+import type { BackendName, CheckpointSource, InspectCapture, ModelInfo, NormPixStats, Rgba, TrainAction, TrainOptions, WorkerResponse } from '../protocol/messages';
 
 /** A finished reconstruction as the UI receives it. */
 export type Reconstruction = Extract<WorkerResponse, { type: 'reconstruction' }>;
+/** What the model computed for a view (attention maps, features). */
+export type Inspection = Extract<WorkerResponse, { type: 'inspection' }>;
+
+/** What a view asks to inspect: an image set earlier, under a mask, and what to capture. */
+export interface InspectParams {
+  imageKey: string;
+  /** 1 = masked, per patch in patch order. */
+  mask: Uint8Array;
+  capture: InspectCapture;
+}
 
 /** What the UI asks to reconstruct: an image set earlier, under a mask the UI decided. */
 export interface ReconstructParams {
@@ -69,6 +79,13 @@ export interface ModelClient {
   controlTraining(id: number, action: TrainAction): void;
   /** The newest run's weights as Hugging Face files. */
   saveTraining(): Promise<TrainedFiles>;
+  /**
+   * Inspects an image under a mask for a view, latest wins per `lane` (default: the picture's own
+   * inspect lane, apart from its reconstructions, so the slider never waits behind a view).
+   */
+  inspect(params: InspectParams, lane?: string): Promise<Inspection | null>;
+  /** Every view is closed: the worker frees its inspecting model. */
+  closeInspect(): void;
   /** Cancels the checkpoint download in flight, if any. */
   cancelLoad(): void;
   /** Subscribes to lifecycle events; returns the unsubscribe function. */

@@ -11,12 +11,14 @@ import { inputProblem } from '../shared/inputSize';
 import { deviceLost, selectBackend } from './backend';
 import { setCurrentWeights } from './current';
 import { installFailed, loadFailed } from './errors';
+import { closeInspect, inspectCount, runInspect } from './inspect';
 import { memoryBudget } from './memory';
 import { sourceFiles } from './sources';
 import { TrainingJobs } from './training';
 
 type ReconstructRequest = Extract<WorkerRequest, { type: 'reconstruct' }>;
 type LoadRequest = Extract<WorkerRequest, { type: 'loadCheckpoint' }>;
+type InspectRequest = Extract<WorkerRequest, { type: 'inspect' }>;
 
 /** Architecture of the random-weights model when a request names none: tiny, so it runs anywhere. */
 const TINY_RANDOM_ARCH: MaeConfig = {
@@ -40,6 +42,10 @@ const gridModels = new Map<string, Mae>();
 const images = new Map<string, Rgba>();
 /** Reconstructions waiting, in arrival order. */
 const waiting: ReconstructRequest[] = [];
+/** Inspections waiting (the views'): they run only when no reconstruction waits. */
+const inspecting: InspectRequest[] = [];
+/** Every view closed: the inspecting model is freed between two jobs (never under one). */
+let closePending = false;
 /** A built model waiting to replace the current one between two reconstructions. */
 let pendingInstall: { run: () => Promise<void>; abandon: () => void } | null = null;
 let pumping = false;
@@ -157,6 +163,11 @@ async function pump(): Promise<void> {
         await install.run();
         continue;
       }
+      if (closePending) {
+        closePending = false;
+        await closeInspect();
+        continue;
+      }
       const job = trainingJobs.shift();
       if (job) {
         try {
@@ -176,6 +187,11 @@ async function pump(): Promise<void> {
         lastReconstructAt = performance.now();
         continue;
       }
+      const ins = inspecting.shift();
+      if (ins) {
+        await answerInspect(ins);
+        continue;
+      }
       if (!training.runnable()) break;
       const sinceReconstruct = performance.now() - lastReconstructAt;
       if (sinceReconstruct < RECONSTRUCT_GRACE_MS) {
@@ -187,6 +203,20 @@ async function pump(): Promise<void> {
     }
   } finally {
     pumping = false;
+  }
+}
+
+async function answerInspect(req: InspectRequest): Promise<void> {
+  const image = images.get(req.imageKey);
+  if (!image) {
+    post({ type: 'error', id: req.id, message: `no image “${req.imageKey}” was set`, fatal: false });
+    return;
+  }
+  try {
+    const { msg, transfer } = await runInspect(req, image);
+    post(msg, transfer);
+  } catch (e) {
+    post({ type: 'error', id: req.id, message: `inspection failed: ${(e as Error).message}`, fatal: false });
   }
 }
 
@@ -265,6 +295,7 @@ async function handleLoad(req: LoadRequest): Promise<void> {
       dropGridModels();
       model?.dispose();
       model = next;
+      await closeInspect(); // the views' model was the old checkpoint's
       setCurrentWeights(config, source.kind === 'random'
         ? () => Promise.resolve(randomParams(config, 0))
         : async () => (await loadCheckpoint(files, { memory: memoryBudget() })).params);
@@ -311,12 +342,20 @@ async function handle(req: WorkerRequest): Promise<void> {
     case 'trainSave':
       trainingJobs.push({ id: req.id, run: () => training.save(req.id) });
       return pump();
+    case 'inspect':
+      inspecting.push(req);
+      return pump();
+    case 'closeInspect':
+      closePending = true;
+      return pump();
     case 'cancel': {
       downloads.get(req.target)?.abort();
-      const i = waiting.findIndex((w) => w.id === req.target);
-      if (i >= 0) {
-        waiting.splice(i, 1);
-        post({ type: 'cancelled', id: req.target });
+      for (const queue of [waiting, inspecting]) {
+        const i = queue.findIndex((w) => w.id === req.target);
+        if (i >= 0) {
+          queue.splice(i, 1);
+          post({ type: 'cancelled', id: req.target });
+        }
       }
       return;
     }
@@ -331,3 +370,5 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
 
 /** Exposed for debugging in the console: tensor count should stay flat between jobs. */
 (self as unknown as { tfMemory: () => tf.MemoryInfo }).tfMemory = () => tf.memory();
+/** Exposed for the browser tests: inspect requests answered (none while every view is off). */
+(self as unknown as { inspectCount: () => number }).inspectCount = inspectCount;

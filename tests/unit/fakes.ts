@@ -1,6 +1,6 @@
 // Test doubles for the UI layer: a controllable ModelClient and decoders.
 import type { BackendName, CheckpointSource, ModelInfo, ResizeMode, Rgba, TrainAction } from '../../src/protocol/messages';
-import type { ClientEvent, ModelClient, ReconstructParams, Reconstruction, TrainDone, TrainedFiles, TrainEvent, TrainParams } from '../../src/worker-client/types';
+import type { ClientEvent, Inspection, InspectParams, ModelClient, ReconstructParams, Reconstruction, TrainDone, TrainedFiles, TrainEvent, TrainParams } from '../../src/worker-client/types';
 import type { DecodeResult, ImageDecoder } from '../../src/store/types';
 import { DEFAULT_PATCH_SIZE, fitSize } from '../../src/shared/inputSize';
 
@@ -215,6 +215,20 @@ export class FakeClient implements ModelClient {
     return this.trained;
   }
 
+  /** Inspect calls made (the views'), with their lanes; each answers at once with fakeInspection. */
+  inspectCalls: { params: InspectParams; lane: string }[] = [];
+  closeInspectCalls = 0;
+
+  async inspect(params: InspectParams, lane = `inspect:${params.imageKey}`): Promise<Inspection | null> {
+    this.inspectCalls.push({ params, lane });
+    if (!this.images.has(params.imageKey)) throw new Error(`no image ${params.imageKey} in the worker`);
+    return fakeInspection(params, this.running, this.inspectCalls.length);
+  }
+
+  closeInspect(): void {
+    this.closeInspectCalls++;
+  }
+
   cancelLoad(): void {}
 
   on(listener: (e: ClientEvent) => void): () => void {
@@ -248,6 +262,24 @@ export function fakeReconstruction(p: ReconstructParams, info: ModelInfo, id = 1
     errorMap: new Float32Array(width * height).fill(4),
     metrics: masked ? { mse: 4, psnr: 42.1, maskedCount: masked, loss: 0.1 } : { mse: null, psnr: null, maskedCount: 0, loss: null },
     timings: { totalMs: 12, modelMs: 10 },
+  };
+}
+
+/** An inspection shaped as the worker's: uniform attention over the tokens, features that vary per patch. */
+export function fakeInspection(p: InspectParams, info: ModelInfo, id = 1): Inspection {
+  const g = info.imgSize / info.patchSize;
+  const L = g * g;
+  const ids = [...Array(L).keys()].filter((i) => !p.mask[i]);
+  const a = p.capture.attention;
+  const layers = a ? (a.stack === 'encoder' ? info.depth : info.decoderDepth) : 0;
+  const tokens = a ? (a.stack === 'encoder' ? 1 + ids.length : 1 + L) : 0;
+  const feature = (n: number) => Float32Array.from({ length: n * info.embedDim }, (_, k) => Math.sin(k));
+  return {
+    type: 'inspection', id, imageKey: p.imageKey, grid: { rows: g, cols: g }, idsKeep: Int32Array.from(ids),
+    attention: a ? { stack: a.stack, head: a.head, layers, heads: a.stack === 'encoder' ? info.numHeads : info.decoderNumHeads, tokens,
+      data: new Float32Array(layers * tokens * tokens).fill(1 / tokens) } : null,
+    features: p.capture.features ? { dim: info.embedDim, latent: feature(1 + ids.length), latentAll: feature(1 + L) } : null,
+    timings: { totalMs: 3, modelMs: 2 },
   };
 }
 

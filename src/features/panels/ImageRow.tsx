@@ -9,12 +9,15 @@ import type { ImageEntry } from '../../store/types';
 import { formatLoss, formatMs, formatMse, formatPsnr } from '../metrics/format';
 import { useKeyboardPaint, usePaintStroke } from '../mask-controls/usePaintStroke';
 import { SweepStrip } from '../sweep/SweepStrip';
+import { PANEL_HINTS } from './captions';
 import { CompareRow } from './CompareRow';
 import { downloadName, figureText } from './compose';
 import { labelledFigurePng, saveBlob } from './download';
 import { HeatmapLegend } from './HeatmapLegend';
 import { PanelSet, SlotFigures, useSlotPanels, useSlotView, type PanelSpec } from './SlotPanels';
 import { useVisibility } from './useVisibility';
+import { HowItWorks } from '../views/HowItWorks';
+import { RowViews, ViewToggles } from '../views/RowViews';
 
 function ErrorRow({ entry }: { entry: ImageEntry }) {
   const store = useAppStore();
@@ -80,7 +83,7 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
   const slotPanels = useSlotPanels('A', entry, waiting);
   const panels: PanelSpec[] = [
     { id: 'original', props: { testId: 'panel-original', name: 'Original', title: 'Original', label: `${entry.name}, as the model sees it`,
-      pixels: fitted, size, grid: gridOverlay, placeholder: 'decoding…' } },
+      pixels: fitted, size, grid: gridOverlay, placeholder: 'decoding…', hint: PANEL_HINTS.original } },
     ...slotPanels.map((p) => (p.id === 'masked' && painting && grid !== null ? {
       ...p,
       props: {
@@ -126,6 +129,7 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
           </span>
         </div>
         <div className="row-actions">
+          <ViewToggles imageKey={entry.key} disabled={!fitted || (phase !== 'ready' && phase !== 'restarting')} />
           <button type="button" className="button" data-testid="sweep-button" disabled={!fitted || (phase !== 'ready' && phase !== 'restarting')}
             onClick={() => store.getState().runSweep(entry.key)} title="Reconstruct at 10, 25, 50, 75 and 90 % with the same seed">Ratio sweep</button>
           <button type="button" className="button" data-testid="download-button" disabled={!result || saving} onClick={download}
@@ -149,6 +153,7 @@ function ReadyRow({ entry }: { entry: ImageEntry }) {
       {settings.heatmap && <HeatmapLegend />}
 
       <SlotFigures slot="A" entry={entry} />
+      <RowViews entry={entry} />
       {comparing && <CompareRow entry={entry} />}
       {entry.sweep && <SweepStrip imageKey={entry.key} sweep={entry.sweep} maskStyle={settings.maskStyle} />}
     </article>
@@ -166,6 +171,7 @@ export function ImageList() {
   if (!order.length) return null;
   return (
     <section className="rows" aria-label="Pictures">
+      <HowItWorks />
       {order.map((key) => <ImageRow key={key} imageKey={key} />)}
     </section>
   );

@@ -22,6 +22,8 @@ export interface PanelProps {
   onEnlarge?: (() => void) | null;
   /** Name of the panel for the Enlarge button. */
   name?: string;
+  /** One short line under the title: what the panel shows. */
+  hint?: string;
   /** Mask ratio (percent) the pixels show, for tests and the browser benchmark ('' when painted or none). */
   'data-mask-ratio'?: string;
   /** Patches hidden in the pixels shown. */
@@ -39,7 +41,7 @@ function patchAt(e: PointerEvent<HTMLDivElement>, grid: GridShape): number | nul
   return col < 0 || row < 0 || col >= grid.cols || row >= grid.rows ? null : row * grid.cols + col;
 }
 
-export function Panel({ testId, title, label, pixels, size, grid, placeholder, overlay, className, frameProps, patchTip, onEnlarge, name, ...data }: PanelProps) {
+export function Panel({ testId, title, label, pixels, size, grid, placeholder, overlay, className, frameProps, patchTip, onEnlarge, name, hint, ...data }: PanelProps) {
   const [hover, setHover] = useState<number | null>(null);
   const tip = patchTip && pixels ? patchTip : null;
   const tipGrid = tip?.grid ?? { rows: 1, cols: 1 };
@@ -96,7 +98,7 @@ export function Panel({ testId, title, label, pixels, size, grid, placeholder, o
           </div>
         )}
       </div>
-      <figcaption>{title}</figcaption>
+      <figcaption>{title}{hint && <span className="panel-hint" data-testid="panel-hint">{hint}</span>}</figcaption>
     </figure>
   );
 }

@@ -16,6 +16,7 @@ import { errorHeatmap } from './heatmap';
 import { HeatmapLegend } from './HeatmapLegend';
 import { Panel, type PanelProps } from './Panel';
 import { PanelDialog } from './PanelDialog';
+import { METRICS_HINT, PANEL_HINTS } from './captions';
 import { patchTipFor } from './patchTip';
 import { PixelCanvas } from './PixelCanvas';
 
@@ -75,26 +76,28 @@ export function useSlotPanels(slot: SlotId, entry: ImageEntry, waiting: string):
   const gridOverlay = settings.grid && grid ? grid : null;
   const hidden = mask ? countMasked(mask) : null;
   const total = grid ? grid.rows * grid.cols : null;
+  // The one-line explanations go under the page's own panels only (B's sit right below them).
+  const hint = (id: keyof typeof PANEL_HINTS) => (slot === 'A' ? PANEL_HINTS[id] : undefined);
   return [
     { id: 'masked', props: {
       testId: n.testId('masked'), name: n.title('Masked'),
       title: <>{n.title('Masked')}{hidden !== null && <span className="panel-note"> · {hidden} of {total} hidden</span>}</>,
       label: slot === 'A' ? 'Masked input' : `Masked input, as ${slot} sees it`,
-      pixels: masked, size, grid: gridOverlay, placeholder: waiting,
+      pixels: masked, size, grid: gridOverlay, placeholder: waiting, hint: hint('masked'),
       'data-mask-ratio': settings.pattern === 'painted' ? '' : String(settings.ratioPct), 'data-masked': hidden ?? '',
       'data-grid-rows': grid?.rows ?? '', 'data-grid-cols': grid?.cols ?? '',
     } },
     { id: 'reconstruction', props: {
       testId: n.testId('reconstruction'), name: n.title('Reconstruction'), title: n.title('Reconstruction'),
       label: `${n.whose} reconstruction of every patch`,
-      pixels: result?.recon.reconstruction ?? null, size, grid: gridOverlay, placeholder: waiting,
+      pixels: result?.recon.reconstruction ?? null, size, grid: gridOverlay, placeholder: waiting, hint: hint('reconstruction'),
       'data-mask-ratio': result && result.pattern !== 'painted' ? String(result.ratioPct) : '',
       overlay: heatOverlay(slot === 'A' ? 'heatmap-overlay' : undefined), patchTip: tipFor(false),
     }, largeOverlay: heatOverlay(slot === 'A' ? 'heatmap-overlay-large' : undefined) },
     { id: 'pasted', props: {
       testId: n.testId('pasted'), name: n.title('Reconstruction + visible'), title: n.title('Reconstruction + visible'),
       label: `Visible patches with ${slot === 'A' ? 'the' : `${slot}'s`} reconstruction pasted into the hidden ones`,
-      pixels: result?.recon.pasted ?? null, size, grid: gridOverlay, placeholder: waiting, patchTip: tipFor(true),
+      pixels: result?.recon.pasted ?? null, size, grid: gridOverlay, placeholder: waiting, patchTip: tipFor(true), hint: hint('pasted'),
     } },
   ];
 }
@@ -122,7 +125,12 @@ export function PanelSet({ panels, imageName, heatmap, noEnlarge }: { panels: Pa
 export function SlotFigures({ slot, entry }: { slot: SlotId; entry: ImageEntry }) {
   const { row, grid } = useSlotView(slot, entry);
   const result = row?.result ?? null;
-  return <Metrics metrics={result?.recon.metrics ?? null} numPatches={result ? result.mask.length : grid ? grid.rows * grid.cols : null} />;
+  return (
+    <>
+      <Metrics metrics={result?.recon.metrics ?? null} numPatches={result ? result.mask.length : grid ? grid.rows * grid.cols : null} />
+      {slot === 'A' && <p className="hint metrics-hint" data-testid="metrics-hint">{METRICS_HINT}</p>}
+    </>
+  );
 }
 
 /** The patch grid a drawn result was made on, null before one. */

@@ -287,4 +287,65 @@ export class Playground {
   async reconstructionPixels(row = 0): Promise<number[]> {
     return (await this.panelPixels('panel-reconstruction', row)).data;
   }
+
+  /** Opens (or closes, when open) a row's view: 'attention' ("What it looks at") or 'features'. */
+  async toggleView(kind: 'attention' | 'features', row = 0): Promise<void> {
+    await this.page.locator(`[data-testid="image-row"] [data-testid="view-${kind}-toggle"]`).nth(row).click();
+  }
+
+  /**
+   * Waits for row `row`'s attention overlay whose test hooks (stack, layer, head, query, argmax,
+   * checksum) match `want` and differ from `not`'s checksum, and returns them.
+   */
+  async attentionOverlay(want: Partial<Record<'stack' | 'layer' | 'head' | 'query', string>> = {}, notChecksum?: string, row = 0):
+    Promise<Record<'stack' | 'layer' | 'head' | 'query' | 'argmax' | 'checksum', string>> {
+    const handle = await this.page.waitForFunction(([w, not, r]) => {
+      const view = document.querySelectorAll('[data-testid="image-row"]')[r as number]?.querySelector('[data-testid="attention-view"]');
+      const c = view?.querySelector('canvas[data-testid="attention-overlay"][data-drawn="true"]');
+      if (!c) return null;
+      const got = Object.fromEntries(['stack', 'layer', 'head', 'query', 'argmax', 'checksum'].map((k) => [k, c.getAttribute(`data-${k}`) ?? '']));
+      const ok = Object.entries(w as Record<string, string>).every(([k, v]) => got[k] === v) && got.checksum !== not;
+      return ok ? got : null;
+    }, [want, notChecksum ?? null, row] as const, { timeout: READY_MS });
+    return (await handle.jsonValue()) as Record<'stack' | 'layer' | 'head' | 'query' | 'argmax' | 'checksum', string>;
+  }
+
+  /** Picks an option of a view selector (`view-stack`, `view-layer`, `view-head`) in row `row`. */
+  async selectInView(testId: 'view-stack' | 'view-layer' | 'view-head', value: string, row = 0): Promise<void> {
+    await this.page.locator('[data-testid="image-row"]').nth(row).locator(`[data-testid="${testId}"]`).selectOption(value);
+  }
+
+  /** Clicks the centre of patch `index` of a view panel (`view-attention-panel`, `features-visible`, `features-whole`). */
+  async clickViewPatch(testId: string, index: number, grid: number, row = 0): Promise<void> {
+    const canvas = this.page.locator('[data-testid="image-row"]').nth(row).locator(`canvas[data-testid="${testId}"]`);
+    // Views sit below the panels: the mouse clicks in the viewport only.
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    const cell = box.width / grid;
+    await this.page.mouse.click(box.x + ((index % grid) + 0.5) * cell, box.y + (Math.floor(index / grid) + 0.5) * cell);
+  }
+
+  /** Waits for row `row`'s similarity overlay of patch `patch` and returns its checksum. */
+  async similarityOverlay(patch: number, row = 0): Promise<string> {
+    const handle = await this.page.waitForFunction(([p, r]) => {
+      const c = document.querySelectorAll('[data-testid="image-row"]')[r as number]
+        ?.querySelector(`canvas[data-testid="similarity-overlay"][data-patch="${p}"][data-drawn="true"]`);
+      return c ? c.getAttribute('data-checksum') : null;
+    }, [patch, row] as const, { timeout: READY_MS });
+    return (await handle.jsonValue()) as string;
+  }
+
+  /** Inspect requests the model worker has answered (its `inspectCount` debug hook); null when no worker has one. */
+  async inspectCount(): Promise<number | null> {
+    // The model worker: not the decoder's, not a wasm thread (blob:).
+    for (const w of this.page.workers()) {
+      if (w.url().startsWith('blob:') || /decode/.test(w.url())) continue;
+      const n = await w.evaluate(() => {
+        const f = (self as unknown as { inspectCount?: () => number }).inspectCount;
+        return typeof f === 'function' ? f() : null;
+      });
+      if (n !== null) return n;
+    }
+    return null;
+  }
 }

@@ -290,4 +290,38 @@ describe('worker client', () => {
     expect(e).toBeInstanceOf(LoadError);
     expect(e).toMatchObject({ message: 'cancelled', code: 'cancelled' });
   });
+
+  it('sends inspections in their own lane (a reconstruction never waits behind one), latest wins, and closes the views\' model', async () => {
+    const { client, workers } = await started();
+    client.setImage('img1', image());
+    const capture = { attention: { stack: 'encoder' as const, head: 'mean' as const }, features: false };
+    const first = track(client.inspect({ imageKey: 'img1', mask: params('img1', 0.5).mask, capture }));
+    const replaced = track(client.inspect({ imageKey: 'img1', mask: params('img1', 0.25).mask, capture }));
+    const newest = track(client.inspect({ imageKey: 'img1', mask: params('img1', 0.75).mask, capture }));
+    const recon = client.reconstruct(params('img1', 0.75));
+    const w = workers[0];
+    const inspects = () => w.received.filter((m): m is Extract<WorkerRequest, { type: 'inspect' }> => m.type === 'inspect');
+    // One inspection is in the worker and the reconstruction was sent beside it, not behind it.
+    expect(inspects()).toHaveLength(1);
+    expect(w.reconstructs()).toHaveLength(1);
+    await settle();
+    expect(replaced).toEqual({ done: true, value: null });
+    const answer = (req: Extract<WorkerRequest, { type: 'inspect' }>) => w.reply({
+      type: 'inspection', id: req.id, imageKey: req.imageKey, grid: { rows: GRID, cols: GRID }, idsKeep: new Int32Array(0),
+      attention: null, features: null, timings: { totalMs: 1, modelMs: 1 },
+    });
+    answer(inspects()[0]);
+    await settle();
+    expect(first.value?.id).toBe(inspects()[0].id);
+    // Then the newest waiting one (0.75) goes, never the replaced 0.25.
+    expect(inspects()).toHaveLength(2);
+    expect(countMasked(inspects()[1].mask)).toBe(countMasked(params('img1', 0.75).mask));
+    answer(inspects()[1]);
+    w.answer(w.reconstructs()[0]);
+    expect((await recon)?.type).toBe('reconstruction');
+    await settle();
+    expect(newest.value?.id).toBe(inspects()[1].id);
+    client.closeInspect();
+    expect(w.received.at(-1)?.type).toBe('closeInspect');
+  });
 });
