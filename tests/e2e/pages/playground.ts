@@ -66,8 +66,12 @@ export class Playground {
     return this.page.locator('[data-testid="image-row"]').count();
   }
 
-  /** Waits until row `row` shows a finished result (for the given ratio in percent, when given). */
+  /**
+   * Waits until row `row` shows a finished result (for the given ratio in percent, when given),
+   * looking at it as a visitor would: rows out of view are not reconstructed, so it is scrolled to.
+   */
   async waitForResult(ratioPct?: number, row = 0): Promise<void> {
+    await this.page.locator('[data-testid="image-row"]').nth(row).scrollIntoViewIfNeeded({ timeout: READY_MS });
     await this.page.waitForFunction(([r, i]) => {
       const el = document.querySelectorAll('[data-testid="image-row"]')[i as number];
       if (!el || el.getAttribute('data-pending') === 'true') return false;
