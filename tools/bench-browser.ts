@@ -203,6 +203,8 @@ async function benchModel(spec: ModelSpec, url: string, steps: number, dragInter
       const name = path.basename(file);
       await pg.page.evaluate(`window.__maeBench.watchLoad(${JSON.stringify(name)})`);
       await pg.loadCheckpointFile(file);
+      // The visitor looks at the picture (rows out of view are not reconstructed; the open picker can push it down).
+      await pg.page.locator('[data-testid="image-row"]').first().scrollIntoViewIfNeeded();
       await pg.page.waitForFunction('window.__maeBench.load.shown !== null', undefined, { timeout: LOAD_TIMEOUT_MS, polling: POLL_MS });
       await pg.page.waitForFunction('window.__maeBench.load.firstRecon > 0', undefined, { timeout: LOAD_TIMEOUT_MS, polling: POLL_MS });
       await pg.waitForResult(START_RATIO_PCT);
