@@ -21,6 +21,7 @@ import { mulberry32 } from '../src/shared/prng';
 import { useBackend, type NodeBackend } from './lib/backend';
 import { FINETUNE_USAGE } from './finetune-usage';
 import { decodeImage, fitToSize, fitToSquare, MAX_IMAGE_FILE_BYTES, type RgbaImage as DecodedImage } from './lib/image';
+import { numberOption } from './lib/args';
 
 /** Training pictures are shrunk so their shorter side is at most this many times the model's size (crops stay sharp, steps stay fast). */
 const MAX_TRAIN_SIDE_FACTOR = 2;
@@ -103,12 +104,7 @@ export async function finetuneCommand(argv: string[], deps: FinetuneDeps): Promi
     return;
   }
   const bad = deps.usageError;
-  const number = (name: string, v: string | undefined, def: number, ok: (n: number) => boolean, what: string) => {
-    if (v === undefined) return def;
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw bad(`--${name} must be ${what}, got "${v}"`);
-    return n;
-  };
+  const number = numberOption(bad);
   if (!values.images) throw bad('--images is required: the pictures to train on, separated by commas');
   if (!values.out) throw bad('--out DIR is required (the folder config.json and model.safetensors go to)');
   const steps = number('steps', values.steps, DEFAULT_TRAIN_SETTINGS.steps, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_STEPS, `an integer from 1 to ${MAX_STEPS}`);

@@ -12,6 +12,7 @@ import { lenKeepFor, MAX_SEED, type SeededPattern } from '../src/shared/masking'
 import { useBackend, type NodeBackend } from './lib/backend';
 import { decodeImage, fitToSize, type FitMode } from './lib/image';
 import { encodeNpy } from './lib/npy';
+import { numberOption } from './lib/args';
 
 /**
  * Largest total size of the arrays one run writes, in bytes. Attention maps grow with the
@@ -97,12 +98,7 @@ export async function inspectCommand(argv: string[], deps: InspectDeps): Promise
     return;
   }
   const bad = deps.usageError;
-  const number = (name: string, v: string | undefined, def: number, ok: (n: number) => boolean, what: string) => {
-    if (v === undefined) return def;
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw bad(`--${name} must be ${what}, got "${v}"`);
-    return n;
-  };
+  const number = numberOption(bad);
   const oneOf = <T extends string>(name: string, v: string | undefined, allowed: readonly T[], def: T): T => {
     if (v === undefined) return def;
     if (!(allowed as readonly string[]).includes(v)) throw bad(`--${name} must be one of ${allowed.join(', ')}, got "${v}"`);

@@ -226,26 +226,19 @@ async function warmUp(m: Mae): Promise<void> {
   await reconstructImage(m, grey, { mask: { pattern: 'random', maskRatio: 0.75, seed: 0 } });
 }
 
-/** Progress of the weights stage (bytes uploaded of the float32 total), at most every PROGRESS_INTERVAL_MS. */
-let lastUploadReport = 0;
-function reportUpload(id: number, loaded: number, total: number): void {
-  const now = performance.now();
-  if (now - lastUploadReport < PROGRESS_INTERVAL_MS && loaded !== total) return;
-  lastUploadReport = now;
-  post({ type: 'progress', id, loaded, total, stage: UPLOAD_STAGE });
-}
-
 async function handleLoad(req: LoadRequest): Promise<void> {
   const ctrl = new AbortController();
   downloads.set(req.id, ctrl);
   try {
     let last = 0;
-    const files = await sourceFiles(req.source, (stage) => (loaded, total) => {
+    /** Progress of one stage, at most every PROGRESS_INTERVAL_MS (and always its last figure). */
+    const progress = (stage: string) => (loaded: number, total: number | null) => {
       const now = performance.now();
       if (now - last < PROGRESS_INTERVAL_MS && loaded !== total) return;
       last = now;
       post({ type: 'progress', id: req.id, loaded, total, stage });
-    }, ctrl.signal);
+    };
+    const files = await sourceFiles(req.source, progress, ctrl.signal);
     if (ctrl.signal.aborted) throw new Error('cancelled');
     post({ type: 'progress', id: req.id, loaded: 0, total: null, stage: 'parsing' });
     const opened = req.source.kind === 'random' ? null : await openCheckpoint(files, { memory: memoryBudget(), signal: ctrl.signal });
@@ -265,10 +258,11 @@ async function handleLoad(req: LoadRequest): Promise<void> {
         for (const [name, p] of randomParams(config, 0)) b.add(name, p);
       } else {
         let read = 0;
+        const uploaded = progress(UPLOAD_STAGE);
         await opened.readParams((name, p) => {
           b.add(name, p);
           read += p.data.byteLength;
-          reportUpload(req.id, read, opened.paramBytes);
+          uploaded(read, opened.paramBytes);
         });
       }
     } catch (e) {
