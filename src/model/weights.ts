@@ -303,22 +303,6 @@ function uploadGroup(c: MaeConfig, g: string, params: HostParams, layout: Attent
   }
 }
 
-/**
- * Uploads host parameters to the active backend, arranged as MaeWeights, one group at a time.
- * Caller owns the result (see weightTensors).
- */
-export function uploadWeights(c: MaeConfig, params: HostParams, layout: AttentionLayout): MaeWeights {
-  checkParams(c, params);
-  const a = new WeightAssembler(c, layout);
-  try {
-    for (const [name, p] of params) a.add(name, p);
-    return a.finish();
-  } catch (e) {
-    a.dispose();
-    throw e;
-  }
-}
-
 /** Every tensor held by a MaeWeights. */
 export function weightTensors(w: MaeWeights | object): tf.Tensor[] {
   const out: tf.Tensor[] = [];
