@@ -1,4 +1,5 @@
-// `npm run bench:browser [-- --models small,base,large,huge] [--steps N] [--drag-interval MS] [--settle MS] [--views attention|features] [--json FILE] [--no-build]`
+// `npm run bench:browser [-- --models small,base,large,huge] [--steps N] [--drag-interval MS] [--settle MS] [--views attention|features]
+//   [--lookahead on|off|both] [--compositing software|swiftshader] [--json FILE] [--no-build]`
 //
 // The page as a visitor meets it: the built site (`vite build`, then `vite preview`, which sends
 // COOP/COEP so the WASM backend runs threads) in Debian's Chromium, `?backend=wasm`, one sample
@@ -15,6 +16,12 @@
 // `--views attention` (or `features`) opens that view on the picture before the slider is timed, so the
 // views' cost on the slider is one command (the page asks for a view's inspection once the mask has
 // rested VIEW_IDLE_MS; `--settle` above that lets inspections run between the single steps).
+// `--lookahead`: the page's slider lookahead (setting `ahead`) on, off, or both side by side (the
+// default for the bundled model; the others are too slow for it to engage, so they run with it on).
+// `--compositing`: this machine has no GPU, so headless Chromium composites every frame through
+// SwiftShader (software Vulkan/GL) and reads it back, about 180 ms of a core a frame here, which a
+// visitor's display never costs; `software` (the default) composites on the CPU as Chromium does
+// where the GPU is unusable (`--disable-gpu-compositing`), `swiftshader` keeps the tests' flags.
 // Prints Markdown tables and writes every measurement to a JSON file. A benchmark, not a test:
 // nothing here passes or fails on time.
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -26,7 +33,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { VIEW_KINDS, type ViewKind } from '../src/store/viewsSlice';
-import { launchBrowser, startPreview, ROOT } from '../tests/e2e/browser';
+import { CHROMIUM_ARGS, launchBrowser, startPreview, ROOT } from '../tests/e2e/browser';
 import { DESKTOP, Playground } from '../tests/e2e/pages/playground';
 import { fmt, markdownTable, summarize, type Summary } from './lib/bench-stats';
 import { MemorySampler } from './lib/proc-memory';
@@ -63,6 +70,11 @@ const STEP_TIMEOUT_MS = 180_000;
 const LOAD_TIMEOUT_MS = 600_000;
 /** Bytes per MiB. */
 const MIB = 1024 * 1024;
+/** How the browser composites its frames (see the header). */
+const COMPOSITING = { software: ['--disable-gpu-compositing'], swiftshader: [] } as const;
+type Compositing = keyof typeof COMPOSITING;
+/** The page's lookahead setting per run. */
+type Lookahead = 'on' | 'off';
 
 /** A model the benchmark runs: the bundled checkpoint, or a random-weight `.pth` of an official shape. */
 interface ModelSpec {
@@ -99,7 +111,7 @@ interface PhasePeak { rss: number; hwm: number }
 /** Memory at one moment, in bytes, summed over the browser's processes. */
 interface Snapshot { pss: number; rss: number }
 interface ModelResult {
-  model: string; label: string; file: string | null; fileBytes: number | null;
+  model: string; label: string; file: string | null; fileBytes: number | null; lookahead: Lookahead; compositing: Compositing;
   backend: string | null; crossOriginIsolated: boolean; hardwareConcurrency: number;
   loadMs: number | null; firstReconMs: number | null;
   memory: { before: Snapshot; after: Snapshot; load: PhasePeak | null; slider: PhasePeak; meanSampleMs: number };
@@ -179,15 +191,16 @@ async function dragSteps(pg: Playground, n: number, intervalMs: number): Promise
 }
 
 /** One model in a fresh browser: open, add the sample, (load the checkpoint), move the slider. */
-async function benchModel(spec: ModelSpec, url: string, steps: number, dragIntervalMs: number, settleMs: number, views: ViewKind | null): Promise<ModelResult> {
+async function benchModel(spec: ModelSpec, url: string, steps: number, dragIntervalMs: number, settleMs: number, views: ViewKind | null,
+  lookahead: Lookahead, compositing: Compositing): Promise<ModelResult> {
   const file = spec.torchConfig ? ensureCheckpoint(spec.torchConfig, spec.maker) : null;
-  const browser = await launchBrowser();
+  const browser = await launchBrowser([...CHROMIUM_ARGS, ...COMPOSITING[compositing]]);
   const sampler = new MemorySampler(await browserPid(browser), SAMPLE_EVERY_MS);
   sampler.start();
   try {
     const ctx = await browser.newContext({ viewport: DESKTOP });
     await ctx.addInitScript({ path: PROBE });
-    const pg = await Playground.open(browser, url, 'backend=wasm', { ctx });
+    const pg = await Playground.open(browser, url, `backend=wasm&ahead=${lookahead === 'on' ? 1 : 0}`, { ctx });
     await pg.addPictures(SAMPLE);
     await pg.waitForReadyRows(1);
     await pg.waitForResult(START_RATIO_PCT);
@@ -229,7 +242,8 @@ async function benchModel(spec: ModelSpec, url: string, steps: number, dragInter
     const after = sampler.snapshot();
     await pg.close();
     return {
-      model: spec.name, label: views ? `${spec.label}, ${views} view open` : spec.label, file: file ? path.relative(ROOT, file) : null, fileBytes: file ? statSync(file).size : null,
+      model: spec.name, label: `${spec.label}${views ? `, ${views} view open` : ''}, lookahead ${lookahead}`, lookahead, compositing,
+      file: file ? path.relative(ROOT, file) : null, fileBytes: file ? statSync(file).size : null,
       backend, crossOriginIsolated: env.coi, hardwareConcurrency: env.cores, loadMs, firstReconMs,
       memory: { before: { pss: before.pss, rss: before.rss }, after: { pss: after.pss, rss: after.rss }, load, slider, meanSampleMs: sampler.sampleMs / sampler.samples }, single, drag,
     };
@@ -276,6 +290,7 @@ function report(results: ModelResult[], steps: number): string {
     '', memory, '',
     `Drag: mean ${fmt(drag.length ? drag.reduce((a, b) => a + b, 0) / drag.length : NaN, 1)} ms between input events. ` +
       `Memory sampling took ${fmt(Math.max(...results.map((r) => r.memory.meanSampleMs)), 1)} ms a sample at most. ` +
+      `Compositing: ${[...new Set(results.map((r) => r.compositing))].join(', ')}. ` +
       `${os.cpus().length} CPUs, ${new Date().toISOString()}.`,
   ].join('\n');
 }
@@ -291,6 +306,8 @@ async function main(): Promise<void> {
       'no-build': { type: 'boolean', default: false },
       settle: { type: 'string', default: String(SETTLE_MS) },
       views: { type: 'string', default: '' },
+      lookahead: { type: 'string' },
+      compositing: { type: 'string', default: 'software' },
     },
   });
   const specs = values.models!.split(',').map((m) => {
@@ -308,13 +325,25 @@ async function main(): Promise<void> {
   const views = values.views === '' ? null : values.views as ViewKind;
   if (views !== null && !VIEW_KINDS.includes(views)) throw new Error(`--views must be one of ${VIEW_KINDS.join(', ')}`);
 
+  const compositing = values.compositing as Compositing;
+  if (!(compositing in COMPOSITING)) throw new Error(`--compositing must be one of ${Object.keys(COMPOSITING).join(', ')}`);
+  const lookaheadArg = values.lookahead;
+  if (lookaheadArg !== undefined && !['on', 'off', 'both'].includes(lookaheadArg)) throw new Error('--lookahead must be on, off or both');
+  /** Lookahead runs of a model: as asked, else both for the bundled model (the only one quick enough for it) and on for the rest. */
+  const lookaheadRuns = (spec: ModelSpec): Lookahead[] => {
+    const want = lookaheadArg ?? (spec.torchConfig ? 'on' : 'both');
+    return want === 'both' ? ['off', 'on'] : [want as Lookahead];
+  };
+
   if (!values['no-build']) await build({ root: ROOT, configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
   const server = await startPreview();
   const results: ModelResult[] = [];
   try {
     for (const spec of specs) {
-      console.error(`${spec.label}…`);
-      results.push(await benchModel(spec, server.url, steps, dragIntervalMs, settleMs, views));
+      for (const lookahead of lookaheadRuns(spec)) {
+        console.error(`${spec.label}, lookahead ${lookahead}…`);
+        results.push(await benchModel(spec, server.url, steps, dragIntervalMs, settleMs, views, lookahead, compositing));
+      }
     }
   } finally {
     await server.close();
@@ -322,7 +351,7 @@ async function main(): Promise<void> {
   console.log(report(results, steps));
   mkdirSync(path.dirname(values.json!), { recursive: true });
   writeFileSync(values.json!, JSON.stringify({
-    date: new Date().toISOString(), args: process.argv.slice(2), cpus: os.cpus().length, steps, dragIntervalMs,
+    date: new Date().toISOString(), args: process.argv.slice(2), cpus: os.cpus().length, steps, dragIntervalMs, compositing,
     settleMs, views, sampleEveryMs: SAMPLE_EVERY_MS, results,
   }, null, 2));
   console.error(`wrote ${path.relative(process.cwd(), values.json!)}`);

@@ -71,8 +71,19 @@ export function linear(x: tf.Tensor3D, l: Linear): tf.Tensor3D {
 
 /** LayerNorm over the last axis without its affine part (biased variance, as torch). Call inside tidy. */
 export function normalize<R extends tf.Tensor>(x: R, eps: tf.Scalar): R {
-  const centred = k.sub(x, k.meanLast(x)); // [..., D]
-  return k.mul(centred, k.rsqrt(k.add(k.meanLast(k.square(centred)), eps)));
+  const mean = k.meanLast(x);
+  const centred = k.sub(x, mean); // [..., D]
+  drop(mean);
+  const sq = k.square(centred);
+  const variance = k.meanLast(sq);
+  drop(sq);
+  const ve = k.add(variance, eps);
+  drop(variance);
+  const r = k.rsqrt(ve);
+  drop(ve);
+  const out = k.mul(centred, r);
+  drop(centred, r);
+  return out;
 }
 
 /** LayerNorm over the last axis with its gain and bias. Call inside tidy. */
@@ -80,23 +91,44 @@ export function layerNorm<R extends tf.Tensor>(x: R, n: Norm, eps: tf.Scalar): R
   return k.add(k.mul(normalize(x, eps), n.g), n.b);
 }
 
+/**
+ * Frees intermediates as soon as they are used (the enclosing tidy would keep them to its end), so
+ * each allocation reuses memory still in cache and a forward holds one block's activations at most.
+ */
+const drop = (...ts: tf.Tensor[]) => { for (const t of ts) t.dispose(); };
+
 /** Rows `[from, from + count)` of a `[1, rows, cols]` activation. */
 const rows = (x: tf.Tensor3D, from: number, count: number) => k.slice(x, [0, from, 0], [1, count, x.shape[2]]);
 
 function attentionHeads(xn: tf.Tensor3D, a: HeadsAttention, { n, t }: Tokens): tf.Tensor3D {
   const hd = xn.shape[2] / a.q.length;
-  const kT = k.transpose<tf.Tensor3D>(k.matMul(xn, a.k), [0, 2, 1]); // [1, D, N*T]
+  const keys = k.matMul(xn, a.k);
+  const kT = k.transpose<tf.Tensor3D>(keys, [0, 2, 1]); // [1, D, N*T]
+  drop(keys);
+  // Per sample: softmax(q kT) v, every product 2-D and untransposed; operands freed once used.
+  const attend = (qb: tf.Tensor3D, kTb: tf.Tensor3D, vb: tf.Tensor3D) => {
+    const scores = k.matMul(qb, kTb); // [1, T, T]
+    drop(qb, kTb);
+    const weights = k.softmaxLast(scores);
+    drop(scores);
+    const out = k.matMul(weights, vb); // [1, T, hd]
+    drop(weights, vb);
+    return out;
+  };
   const heads = a.q.map((ql, h) => {
     const q = linear(xn, ql); // [1, N*T, hd], pre-scaled
     const v = linear(xn, a.v[h]); // [1, N*T, hd]
     const kTh = k.slice(kT, [0, h * hd, 0], [1, hd, n * t]); // [1, hd, N*T], contiguous rows
-    // Per sample: softmax(q kT) v, every product 2-D and untransposed.
-    const attend = (qb: tf.Tensor3D, kTb: tf.Tensor3D, vb: tf.Tensor3D) => k.matMul(k.softmaxLast(k.matMul(qb, kTb)), vb);
     if (n === 1) return attend(q, kTh, v); // [1, T, hd]
-    return k.concat(Array.from({ length: n }, (_, b) =>
+    const out = k.concat(Array.from({ length: n }, (_, b) =>
       attend(rows(q, b * t, t), k.slice(kTh, [0, 0, b * t], [1, hd, t]), rows(v, b * t, t))), 1); // [1, N*T, hd]
+    drop(q, v, kTh);
+    return out;
   });
-  return k.concat(heads, 2); // [1, N*T, D]
+  drop(kT);
+  const merged = k.concat(heads, 2); // [1, N*T, D]
+  if (heads.length > 1) drop(...heads);
+  return merged;
 }
 
 function attentionBatched(xn: tf.Tensor3D, a: BatchedAttention, numHeads: number, { n, t }: Tokens): tf.Tensor3D {
@@ -111,7 +143,9 @@ function attentionBatched(xn: tf.Tensor3D, a: BatchedAttention, numHeads: number
 /** timm multi-head self-attention on normalised `[1, N*T, D]`, projection included. Call inside tidy. */
 export function attention(xn: tf.Tensor3D, w: BlockWeights, numHeads: number, tokens: Tokens): tf.Tensor3D {
   const merged = w.attn.layout === 'heads' ? attentionHeads(xn, w.attn, tokens) : attentionBatched(xn, w.attn, numHeads, tokens);
-  return linear(merged, w.proj); // [1, N*T, D]
+  const out = linear(merged, w.proj); // [1, N*T, D]
+  drop(merged);
+  return out;
 }
 
 /**
@@ -120,9 +154,26 @@ export function attention(xn: tf.Tensor3D, w: BlockWeights, numHeads: number, to
  * = (u + u erf(u)) / sqrt 2, and that last 1/sqrt 2 sits in fc2's weight. Call inside tidy.
  */
 export function block(x: tf.Tensor3D, w: BlockWeights, numHeads: number, tokens: Tokens): tf.Tensor3D {
-  const a = k.add(x, attention(normalize(x, tokens.eps), w, numHeads, tokens));
-  const u = linear(normalize(a, tokens.eps), w.fc1); // [1, N*T, hidden]
-  return k.add(a, linear(k.add(u, k.mul(u, k.erf(u))), w.fc2));
+  return tf.tidy(() => {
+    const xn = normalize(x, tokens.eps);
+    const att = attention(xn, w, numHeads, tokens);
+    drop(xn);
+    const a = k.add(x, att);
+    drop(att);
+    const an = normalize(a, tokens.eps);
+    const u = linear(an, w.fc1); // [1, N*T, hidden]
+    drop(an);
+    const e = k.erf(u);
+    const ue = k.mul(u, e);
+    drop(e);
+    const g = k.add(u, ue);
+    drop(u, ue);
+    const f = linear(g, w.fc2);
+    drop(g);
+    const out = k.add(a, f);
+    drop(a, f);
+    return out;
+  });
 }
 
 /**

@@ -70,6 +70,11 @@ export type WorkerRequest =
       /** 1 = masked, one entry per patch in patch order (decided by the UI). */
       mask: Uint8Array;
       normPixStats: NormPixStats;
+      /**
+       * A guess at a mask the visitor may ask for next (the slider's neighbouring ratios): run only
+       * when no other reconstruction or inspection waits.
+       */
+      lookahead?: boolean;
     }
   | { type: 'cancel'; id: number; /** the request to cancel */ target: number }
   /**

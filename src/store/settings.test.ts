@@ -14,6 +14,7 @@ const settingsArb: fc.Arbitrary<Settings> = fc.record({
   inputScale: fc.constantFrom(...INPUT_SCALES),
   grid: fc.boolean(),
   heatmap: fc.boolean(),
+  lookahead: fc.boolean(),
   normPixStats: fc.constantFrom(...NORM_PIX_STATS),
   backend: fc.option(fc.constantFrom(...BACKENDS), { nil: null }),
   hfEndpoint: fc.constantFrom(DEFAULT_HF_ENDPOINT, 'http://127.0.0.1:8123', 'https://hf-mirror.com', 'https://example.org/hub/v1'),
@@ -23,7 +24,7 @@ const isValid = (s: Settings) =>
   Number.isInteger(s.ratioPct) && s.ratioPct >= 0 && s.ratioPct <= MAX_RATIO_PCT
   && Number.isInteger(s.seed) && s.seed >= 0 && s.seed <= MAX_SEED
   && PATTERNS.includes(s.pattern) && MASK_STYLES.includes(s.maskStyle) && RESIZE_MODES.includes(s.resize) && INPUT_SCALES.includes(s.inputScale)
-  && typeof s.grid === 'boolean' && typeof s.heatmap === 'boolean' && NORM_PIX_STATS.includes(s.normPixStats)
+  && typeof s.grid === 'boolean' && typeof s.heatmap === 'boolean' && typeof s.lookahead === 'boolean' && NORM_PIX_STATS.includes(s.normPixStats)
   && (s.backend === null || BACKENDS.includes(s.backend))
   && normaliseEndpoint(s.hfEndpoint) === s.hfEndpoint;
 
@@ -67,7 +68,7 @@ describe('URL state', () => {
     expect(parseUrlSettings('?backend=auto')).toEqual({ backend: null });
     expect(parseUrlSettings('?input=double&resize=whole')).toEqual({ inputScale: 'double', resize: 'whole' });
     expect(parseUrlSettings('?input=448&resize=fill')).toEqual({});
-    expect(serializeSettings(DEFAULT_SETTINGS)).toBe('?ratio=75&seed=0&pattern=random&style=grey&resize=crop&input=native&grid=0&heatmap=0&stats=visible&hf=https%3A%2F%2Fhuggingface.co');
+    expect(serializeSettings(DEFAULT_SETTINGS)).toBe('?ratio=75&seed=0&pattern=random&style=grey&resize=crop&input=native&grid=0&heatmap=0&ahead=1&stats=visible&hf=https%3A%2F%2Fhuggingface.co');
     expect(parseUrlSettings('?hf=http%3A%2F%2F127.0.0.1%3A9000%2F')).toEqual({ hfEndpoint: 'http://127.0.0.1:9000' });
     expect(parseUrlSettings('?hf=javascript%3Aalert(1)')).toEqual({});
   });

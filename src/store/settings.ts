@@ -20,6 +20,8 @@ export interface Settings {
   grid: boolean;
   /** Error heatmap over the reconstruction. */
   heatmap: boolean;
+  /** Reconstruct the slider's neighbouring ratios ahead while the model is idle (quick models only). */
+  lookahead: boolean;
   /** For norm_pix_loss checkpoints only. */
   normPixStats: NormPixStats;
   /** Backend override; null picks the best available. */
@@ -85,6 +87,7 @@ export const SETTINGS_SCHEMA: { readonly [K in keyof Settings]: SettingRow<Setti
   inputScale: { url: 'input', default: 'native', parse: oneOf(INPUT_SCALES), format: text, stored: true },
   grid: { url: 'grid', default: false, parse: bool, format: flag, stored: true },
   heatmap: { url: 'heatmap', default: false, parse: bool, format: flag, stored: true },
+  lookahead: { url: 'ahead', default: true, parse: bool, format: flag, stored: true },
   normPixStats: { url: 'stats', default: 'visible', parse: oneOf(NORM_PIX_STATS), format: text, stored: true },
   backend: {
     url: 'backend', default: null, stored: false, format: (v) => v,

@@ -63,6 +63,7 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, ctx) 
     setInputScale: (inputScale) => update({ inputScale }),
     setGrid: (grid) => update({ grid }),
     setHeatmap: (heatmap) => update({ heatmap }),
+    setLookahead: (lookahead) => update({ lookahead }),
     setNormPixStats: (normPixStats) => update({ normPixStats }),
     setBackend: (backend) => update({ backend }),
     setHfEndpoint: (hfEndpoint) => update({ hfEndpoint }),

@@ -12,6 +12,21 @@ import { maskOf, maskSignature, seededMask } from './masks';
 import type { GetState, ImageEntry, SetState, SlotActions, SlotHooks, SlotId, SlotRow, SlotState, StoreContext } from './types';
 import type { Settings } from './settings';
 import { fitSize, inputSide } from '../shared/inputSize';
+import { LOOKAHEAD_MAX_MS, nextLookaheadRatios, ResultCache } from './lookahead';
+
+/** The worker-client lane of a slot's lookahead requests (one at a time, behind the visitor's own). */
+const LOOKAHEAD_LANE = 'lookahead';
+/** Fine-tuning phases during which the weights change under the cache, so nothing is looked ahead. */
+const TRAINING_PHASES: readonly string[] = ['starting', 'running', 'paused', 'stopping'];
+
+/** A number per pixel buffer, so a cached reconstruction is only reused for the very pixels it was made from. */
+const inputIds = new WeakMap<Rgba, number>();
+let nextInputId = 0;
+const inputIdOf = (input: Rgba) => {
+  let n = inputIds.get(input);
+  if (n === undefined) inputIds.set(input, (n = ++nextInputId));
+  return n;
+};
 
 /** File name endings the checkpoint loader takes (anything else dropped on the page is a picture). */
 export const CHECKPOINT_EXTENSIONS: readonly string[] = ['.safetensors', '.pth', '.pt', '.bin'];
@@ -107,6 +122,29 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
   const sent = new Map<string, Rgba>();
   /** fitKey of a re-fit in flight per picture (this slot's size differs from A's). */
   const fitting = new Map<string, { fitKey: string; token: number }>();
+  /** Ticket of the result drawn per picture: an older answer landing after a newer one (a cache hit) is not drawn. */
+  const drawnTickets = new Map<string, number>();
+  /** Recent and looked-ahead reconstructions of this slot's checkpoint, by picture and request signature. */
+  const cache = new ResultCache();
+  /** The checkpoint generation the cache holds reconstructions of. */
+  let cacheGeneration = -1;
+  /** The slider's last direction of travel (lookahead goes that way first), and its last ratio. */
+  let direction: 1 | -1 = -1;
+  let lastRatio: number | null = null;
+  /** A lookahead request is in the worker. */
+  let guessing = false;
+
+  /** The cache, emptied first when the checkpoint (or its weights) changed. */
+  const cacheFor = (generation: number) => {
+    if (cacheGeneration !== generation) {
+      cache.clear();
+      cacheGeneration = generation;
+    }
+    return cache;
+  };
+  /** What makes two requests the same reconstruction: the checkpoint, the very pixels, the mask, the statistics. */
+  const signatureOf = (generation: number, input: Rgba, mask: Uint8Array, normPixStats: string) =>
+    `${generation}|${inputIdOf(input)}|${input.width}x${input.height}|${maskSignature(mask)}|${normPixStats}`;
 
   const slot = () => get().slots[id];
   const patch = (p: Partial<SlotState>) => set((s) => ({ slots: { ...s.slots, [id]: { ...s.slots[id], ...p } } }));
@@ -151,14 +189,18 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
       sent.clear();
       requested.clear();
       tickets.clear();
+      drawnTickets.clear();
       fitting.clear();
+      cache.clear();
       if (Object.keys(slot().rows).length) patch({ rows: {} });
       return;
     }
     if (sent.delete(key)) client?.forgetImage(key);
     requested.delete(key);
     tickets.delete(key);
+    drawnTickets.delete(key);
     fitting.delete(key);
+    cache.forget(key);
     if (slot().rows[key]) {
       set((s) => {
         const rows = { ...s.slots[id].rows };
@@ -256,8 +298,12 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
       if (id === 'A') patchEntry(set, key, { paintedMask: mask });
     }
     if (!mask) return;
-    const signature = `${st.generation}|${input.width}x${input.height}|${maskSignature(mask)}|${settings.normPixStats}`;
+    const signature = signatureOf(st.generation, input, mask, settings.normPixStats);
     const labels = { ratioPct: settings.ratioPct, seed: settings.seed, pattern: settings.pattern };
+    if (settings.pattern !== 'painted') {
+      if (lastRatio !== null && settings.ratioPct !== lastRatio) direction = settings.ratioPct > lastRatio ? 1 : -1;
+      lastRatio = settings.ratioPct;
+    }
     if (requested.get(key) === signature && sent.get(key) === input) {
       // Same mask under other settings (two ratios can hide as many patches): the picture stands, its labels follow.
       const shownNow = st.rows[key]?.result;
@@ -275,6 +321,14 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
     }
     const shown = { input, mask, ...labels };
     const generation = st.generation;
+    const kept = cacheFor(generation).get(key, signature);
+    if (kept) {
+      // Made before (or looked ahead): drawn now, with no trip to the worker.
+      drawnTickets.set(key, ticket);
+      patchRow(key, { pending: false, error: null, result: { recon: kept, ...shown } });
+      lookahead();
+      return;
+    }
     if (!st.rows[key]?.pending) patchRow(key, { pending: true });
     const latest = () => tickets.get(key) === ticket;
     let p;
@@ -292,18 +346,63 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
         }
         return;
       }
-      // A result from an older checkpoint is never drawn; an older mask's is (the panels follow the slider).
+      // A result from an older checkpoint is never drawn; an older mask's is (the panels follow the slider),
+      // unless a newer one is already drawn (from the cache).
       if (slot().generation !== generation) return;
+      cacheFor(generation).put(key, signature, r);
+      patch({ lastTimings: r.timings, lastAt: ctx.deps.now() });
+      if (ticket < (drawnTickets.get(key) ?? 0)) return;
+      drawnTickets.set(key, ticket);
       // The newest answer wears the settings of now (they may have moved to another ratio with the same mask).
       const now = get().settings;
       const current = latest() ? { ratioPct: now.ratioPct, seed: now.seed, pattern: now.pattern } : {};
       patchRow(key, { pending: !latest(), error: null, result: { recon: r, ...shown, ...current } });
-      patch({ lastTimings: r.timings, lastAt: ctx.deps.now() });
+      if (latest()) lookahead();
     }, (err) => {
       if (!latest()) return;
       requested.delete(key);
       patchRow(key, { pending: false, error: message(err) });
     });
+  }
+
+  /**
+   * Reconstructs, one at a time and only while none of the visitor's own requests is out, the
+   * masks of the slider's neighbouring ratios (nearest first, the way it last moved first) for
+   * every picture in view, into the cache; each answer asks for the next. Quick models only
+   * (LOOKAHEAD_MAX_MS), never while painting or fine-tuning.
+   */
+  function lookahead(): void {
+    if (guessing) return;
+    const s = get();
+    const st = s.slots[id];
+    const c = client;
+    const { settings } = s;
+    if (!c || !st.info || st.phase !== 'ready' || !settings.lookahead || settings.pattern === 'painted') return;
+    if (!st.lastTimings || st.lastTimings.totalMs > LOOKAHEAD_MAX_MS) return;
+    if (TRAINING_PHASES.includes(s.finetune.phase)) return;
+    const keys = s.order.filter((key) => s.visibility[key] !== false && s.entries[key]?.status === 'ready');
+    if (keys.some((key) => st.rows[key]?.pending)) return;
+    const store = cacheFor(st.generation);
+    for (const ratioPct of nextLookaheadRatios(settings.ratioPct, direction)) {
+      for (const key of keys) {
+        const input = slotInput(settings, st.info, s.entries[key], st.rows[key]);
+        if (!input || sent.get(key) !== input) continue;
+        const p = st.info.patchSize;
+        const mask = seededMask({ ...settings, ratioPct }, input.height / p, input.width / p);
+        const signature = signatureOf(st.generation, input, mask, settings.normPixStats);
+        if (store.has(key, signature)) continue;
+        guessing = true;
+        const generation = st.generation;
+        c.reconstruct({ imageKey: key, mask, normPixStats: settings.normPixStats, lookahead: true }, LOOKAHEAD_LANE).then((r) => {
+          guessing = false;
+          if (r && slot().generation === generation && sent.get(key) === input) cacheFor(generation).put(key, signature, r);
+          if (r) lookahead();
+        }, () => {
+          guessing = false;
+        });
+        return;
+      }
+    }
   }
 
   const runLoad: ModelSlot['runLoad'] = async (source) => {

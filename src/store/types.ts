@@ -131,6 +131,8 @@ export interface SettingsSlice {
   setInputScale(scale: Settings['inputScale']): void;
   setGrid(on: boolean): void;
   setHeatmap(on: boolean): void;
+  /** Turns the slider lookahead on or off. */
+  setLookahead(on: boolean): void;
   setNormPixStats(stats: Settings['normPixStats']): void;
   setBackend(backend: BackendName | null): void;
   /** Sets the hub address; an invalid one is ignored. */

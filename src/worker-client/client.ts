@@ -302,7 +302,7 @@ export function createModelClient(factory: () => WorkerLike = defaultWorkerFacto
     },
     reconstruct(params, laneName = params.imageKey) {
       return enqueue<Reconstruction>(laneName, params.imageKey,
-        (id) => ({ type: 'reconstruct', id, imageKey: params.imageKey, mask: params.mask, normPixStats: params.normPixStats }));
+        (id) => ({ type: 'reconstruct', id, imageKey: params.imageKey, mask: params.mask, normPixStats: params.normPixStats, lookahead: params.lookahead }));
     },
     inspect(params, laneName = `${INSPECT_LANE_PREFIX}${params.imageKey}`) {
       return enqueue<Inspection>(laneName, params.imageKey,

@@ -19,6 +19,8 @@ export interface ReconstructParams {
   /** 1 = masked, per patch in patch order. */
   mask: Uint8Array;
   normPixStats: NormPixStats;
+  /** A guess ahead of the visitor (the worker runs it after everything else waiting). */
+  lookahead?: boolean;
 }
 
 /** A checkpoint the worker now runs. */

@@ -42,6 +42,10 @@ const gridModels = new Map<string, Mae>();
 const images = new Map<string, Rgba>();
 /** Reconstructions waiting, in arrival order. */
 const waiting: ReconstructRequest[] = [];
+/** Lookahead reconstructions waiting (masks the visitor may ask for next): they run only when nothing else waits. */
+const guesses: ReconstructRequest[] = [];
+/** Lookahead reconstructions answered since the worker started (read by the browser tests through `self.lookaheadCount`). */
+let guessesAnswered = 0;
 /** Inspections waiting (the views'): they run only when no reconstruction waits. */
 const inspecting: InspectRequest[] = [];
 /** Every view closed: the inspecting model is freed between two jobs (never under one). */
@@ -192,6 +196,16 @@ async function pump(): Promise<void> {
         await answerInspect(ins);
         continue;
       }
+      const guess = guesses.shift();
+      if (guess) {
+        try {
+          await runReconstruct(guess);
+          guessesAnswered++;
+        } catch (e) {
+          post({ type: 'error', id: guess.id, message: `reconstruction failed: ${(e as Error).message}`, fatal: false });
+        }
+        continue;
+      }
       if (!training.runnable()) break;
       const sinceReconstruct = performance.now() - lastReconstructAt;
       if (sinceReconstruct < RECONSTRUCT_GRACE_MS) {
@@ -325,7 +339,7 @@ async function handle(req: WorkerRequest): Promise<void> {
       images.delete(req.imageKey);
       return;
     case 'reconstruct':
-      waiting.push(req);
+      (req.lookahead ? guesses : waiting).push(req);
       return pump();
     case 'trainStart':
       trainingJobs.push({ id: req.id, run: async () => void await training.start(req.id, req.options, req.imageKeys, req.holdoutKey) });
@@ -344,7 +358,7 @@ async function handle(req: WorkerRequest): Promise<void> {
       return pump();
     case 'cancel': {
       downloads.get(req.target)?.abort();
-      for (const queue of [waiting, inspecting]) {
+      for (const queue of [waiting, guesses, inspecting]) {
         const i = queue.findIndex((w) => w.id === req.target);
         if (i >= 0) {
           queue.splice(i, 1);
@@ -366,3 +380,5 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
 (self as unknown as { tfMemory: () => tf.MemoryInfo }).tfMemory = () => tf.memory();
 /** Exposed for the browser tests: inspect requests answered (none while every view is off). */
 (self as unknown as { inspectCount: () => number }).inspectCount = inspectCount;
+/** Exposed for the browser tests: lookahead reconstructions answered. */
+(self as unknown as { lookaheadCount: () => number }).lookaheadCount = () => guessesAnswered;

@@ -83,6 +83,41 @@ describe('playground (wasm)', () => {
     }
   });
 
+  it('a step onto a ratio computed ahead shows its reconstruction at once, with no wait for the model', async () => {
+    const pg = await open('backend=wasm&ratio=75');
+    try {
+      await pg.addPictures(SAMPLE);
+      await pg.waitForResult(75);
+      // While idle the worker reconstructs the neighbouring ratios, the slider's last direction (down) first.
+      await expect.poll(() => pg.lookaheadCount(), { timeout: READY_MS }).toBeGreaterThanOrEqual(2);
+      // One step down, and by the second frame after it (the page redraws on the next frame; the model
+      // alone takes several here) the row shows 74's reconstruction, never having waited for the worker.
+      const shown = await pg.page.evaluate(async () => {
+        const row = document.querySelector('[data-testid="image-row"]')!;
+        let waited = false;
+        new MutationObserver(() => { waited ||= row.getAttribute('data-pending') === 'true'; })
+          .observe(row, { attributes: true, attributeFilter: ['data-pending'] });
+        const slider = document.querySelector('[data-testid="mask-ratio"]') as HTMLInputElement;
+        Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(slider, '74');
+        slider.dispatchEvent(new Event('input', { bubbles: true }));
+        const frame = () => new Promise((r) => requestAnimationFrame(r));
+        await frame();
+        await frame();
+        return { ratio: row.getAttribute('data-result-ratio'), pending: row.getAttribute('data-pending'), waited };
+      });
+      expect(shown).toEqual({ ratio: '74', pending: 'false', waited: false });
+      await pg.waitForResult(74);
+      expect(await pg.countMaskedPatches(GRID)).toBe(expected(74));
+      // Turned off, a step waits for the model again.
+      await pg.page.getByTestId('lookahead-toggle').uncheck();
+      await pg.nudgeSlider(-5);
+      await pg.waitForResult(69);
+      expect(pg.page.url()).toMatch(/ahead=0/);
+    } finally {
+      await pg.close();
+    }
+  });
+
   it('painting a patch on the masked panel hides it, live', async () => {
     const pg = await open('backend=wasm&ratio=75&pattern=painted');
     try {

@@ -48,7 +48,10 @@ export interface ReconstructCall {
  * each call as soon as it reaches the worker.
  */
 export class FakeClient implements ModelClient {
+  /** The page's own reconstruction requests. */
   calls: ReconstructCall[] = [];
+  /** Lookahead requests (params.lookahead), kept apart so `calls` reads as what the visitor asked for. */
+  lookaheadCalls: ReconstructCall[] = [];
   /** The pixels set per image key (what the worker would hold). */
   images = new Map<string, Rgba>();
   setImageCalls: string[] = [];
@@ -57,6 +60,8 @@ export class FakeClient implements ModelClient {
   listeners = new Set<(e: ClientEvent) => void>();
   failUrlLoad = false;
   failAllLoads = false;
+  /** The worker's own time a reconstruction reports, in ms (the page looks ahead only for quick models). */
+  reconstructMs = 12;
   startedWith: BackendName | undefined | 'never' = 'never';
   /** The architecture of the checkpoint the worker runs now (answers are shaped by it). */
   running: ModelInfo;
@@ -114,11 +119,12 @@ export class FakeClient implements ModelClient {
             return null;
           }
           const r = fakeReconstruction(params, this.running, id, call.image);
+          r.timings = { ...r.timings, totalMs: this.reconstructMs };
           call.resolve(r);
           return r;
         },
       };
-      this.calls.push(call);
+      (params.lookahead ? this.lookaheadCalls : this.calls).push(call);
       let l = this.lanes.get(lane);
       if (!l) this.lanes.set(lane, (l = { inFlight: null, waiting: null }));
       if (l.waiting) {

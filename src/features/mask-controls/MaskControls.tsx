@@ -6,6 +6,7 @@ import { seededMask } from '../../store/masks';
 import { inputSide, MAX_INPUT_PATCHES, type InputScale } from '../../shared/inputSize';
 import { MAX_RATIO_PCT, parseSeedInput } from '../../store/settings';
 import { useApp, useAppStore } from '../../store/react';
+import { LOOKAHEAD_AHEAD_STEPS, LOOKAHEAD_MAX_MS } from '../../store/lookahead';
 
 const PATTERN_LABELS: Record<MaskPattern, string> = {
   random: 'Random (as in the paper)',
@@ -179,6 +180,10 @@ export function MaskControls() {
         <label className="toggle">
           <input type="checkbox" data-testid="heatmap-toggle" checked={settings.heatmap} onChange={(e) => actions.setHeatmap(e.target.checked)} />
           <span>Error heatmap</span>
+        </label>
+        <label className="toggle" title={`While the model is idle, reconstruct the ratios next to the slider's (up to ${LOOKAHEAD_AHEAD_STEPS} steps ahead), so moving it shows them at once. Only for models that take under ${LOOKAHEAD_MAX_MS} ms a picture; uses the processor while idle.`}>
+          <input type="checkbox" data-testid="lookahead-toggle" checked={settings.lookahead} onChange={(e) => actions.setLookahead(e.target.checked)} />
+          <span>Compute nearby ratios ahead</span>
         </label>
         <button type="button" className="button button-quiet" data-testid="reset-settings" onClick={actions.resetSettings}
           title="Mask ratio 75 %, seed 0, random pattern, grey, centre crop at the trained size, no grid or heatmap">Reset settings</button>

@@ -340,14 +340,24 @@ export class Playground {
   }
 
   /** Inspect requests the model worker has answered (its `inspectCount` debug hook); null when no worker has one. */
-  async inspectCount(): Promise<number | null> {
+  inspectCount(): Promise<number | null> {
+    return this.workerCount('inspectCount');
+  }
+
+  /** Lookahead reconstructions the model worker has answered (its `lookaheadCount` debug hook); null when no worker has one. */
+  lookaheadCount(): Promise<number | null> {
+    return this.workerCount('lookaheadCount');
+  }
+
+  /** A count the model worker exposes on `self` for the tests. */
+  private async workerCount(hook: 'inspectCount' | 'lookaheadCount'): Promise<number | null> {
     // The model worker: not the decoder's, not a wasm thread (blob:).
     for (const w of this.page.workers()) {
       if (w.url().startsWith('blob:') || /decode/.test(w.url())) continue;
-      const n = await w.evaluate(() => {
-        const f = (self as unknown as { inspectCount?: () => number }).inspectCount;
-        return typeof f === 'function' ? f() : null;
-      });
+      const n = await w.evaluate((name) => {
+        const f = (self as unknown as Record<string, unknown>)[name];
+        return typeof f === 'function' ? (f as () => number)() : null;
+      }, hook);
       if (n !== null) return n;
     }
     return null;
