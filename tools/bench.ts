@@ -1,9 +1,10 @@
 // `npm run bench [-- --arch tiny,small,base] [--backend wasm,cpu] [--runs N] [--memory] [--profile]`
 // Reconstruction latency (median of N runs after a warm-up) and host memory per architecture and
 // backend, measured side by side in one run, with random weights of the official shapes.
-// `npm run --silent bench -- --anchor-json --config tiny|base|large --ratio R [--backend wasm]`
+// `npm run --silent bench -- --anchor-json --config tiny|base|large --ratio R [--backend wasm] [--kernels on|off|both]`
 // prints one JSON line per backend in the format of ../shared/anchor-bench (README there), so the
-// project sits in the same table as PyTorch and ONNX Runtime.
+// project sits in the same table as PyTorch and ONNX Runtime. `--kernels off` (or `both`, a row each) times wasm
+// without the project's own kernels (src/model/wasmKernels.ts), so their effect is measured in the same run.
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, openAsBlob, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import { useBackend, type NodeBackend } from './lib/backend';
 import { writeSafetensors } from '../src/checkpoints/safetensors';
 import { float32ToBytes } from '../src/checkpoints/dtypes';
 import { loadCheckpoint } from '../src/checkpoints/load';
+import { useWasmKernels } from '../src/model/wasmKernels';
 
 const BASE: Omit<MaeConfig, 'embedDim' | 'depth' | 'numHeads' | 'decoderEmbedDim' | 'decoderDepth' | 'decoderNumHeads'> = {
   imgSize: 224, patchSize: 16, inChans: 3, mlpRatio: 4, layerNormEps: 1e-6, normPixLoss: false,
@@ -44,7 +46,7 @@ const ANCHOR_SEED = 1;
  * `[1, 196, 768]` (host patchify, encoder on exactly trunc(196 (1 - ratio)) visible patches,
  * decoder), read back inside each timed run, after loading and warm-up. One JSON line.
  */
-async function anchorBench(configName: string, ratio: number, backend: NodeBackend, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+async function anchorBench(configName: string, ratio: number, backend: NodeBackend, env: NodeJS.ProcessEnv, kernels = true): Promise<Record<string, unknown>> {
   const arch = ANCHOR_CONFIGS[configName];
   if (!arch) throw new Error(`unknown --config ${configName} (${Object.keys(ANCHOR_CONFIGS).join(', ')})`);
   if (!(ratio >= 0 && ratio < 1)) throw new Error(`--ratio must be within [0, 1), got ${ratio}`);
@@ -53,6 +55,7 @@ async function anchorBench(configName: string, ratio: number, backend: NodeBacke
   const warmup = Number(env.WARMUP ?? ANCHOR_WARMUP);
   const minTimeS = Number(env.MIN_TIME_S ?? ANCHOR_MIN_TIME_S);
   await useBackend(backend);
+  useWasmKernels(kernels);
   const model = Mae.create(config, randomParams(config, 0));
   const S = config.imgSize;
   const L = model.numPatches;
@@ -75,7 +78,8 @@ async function anchorBench(configName: string, ratio: number, backend: NodeBacke
   }
   const threads = 1; // tfjs-backend-wasm in Node runs its single-threaded SIMD build; cpu is plain JS
   const row = {
-    engine: 'tfjs', backend, threads, label: `tfjs-${backend}-node`, attention: model.attentionLayout,
+    engine: 'tfjs', backend, threads, label: `tfjs-${backend}-node${kernels || backend !== 'wasm' ? '' : '-nokernels'}`, attention: model.attentionLayout,
+    kernels: backend === 'wasm' && kernels,
     version: tf.version_core, config: configName, ratio, len_keep: plan.lenKeep, batch: 1, warmup, runs: times.length,
     median_ms: Math.round(median(times) * 100) / 100, min_ms: Math.round(Math.min(...times) * 100) / 100,
     times_ms: times.map((t) => Math.round(t * 100) / 100),
@@ -181,12 +185,15 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
     options: { arch: { type: 'string', default: 'tiny,small,base' }, backend: { type: 'string', default: 'wasm,cpu' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, memory: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false },
-      'anchor-json': { type: 'boolean', default: false }, config: { type: 'string', default: 'tiny' }, ratio: { type: 'string', default: '0.75' } },
+      'anchor-json': { type: 'boolean', default: false }, config: { type: 'string', default: 'tiny' }, ratio: { type: 'string', default: '0.75' },
+      kernels: { type: 'string', default: 'on' } },
   });
   if (values['anchor-json']) {
     // Only wasm unless asked: the pure-JS cpu backend is no anchor peer (minutes a pass for base).
     const backends = process.argv.includes('--backend') ? values.backend!.split(',') : ['wasm'];
-    for (const b of backends) console.log(JSON.stringify(await anchorBench(values.config!, Number(values.ratio), b as NodeBackend, process.env)));
+    const settings = { on: [true], off: [false], both: [false, true] }[values.kernels!];
+    if (!settings) throw new Error('--kernels must be on, off or both');
+    for (const b of backends) for (const k of settings) console.log(JSON.stringify(await anchorBench(values.config!, Number(values.ratio), b as NodeBackend, process.env, k)));
     return;
   }
   if (values.profile) {

@@ -5,6 +5,7 @@
 // why the kernels are called directly.
 import * as tf from '@tensorflow/tfjs-core';
 import * as k from './kernels';
+import { wasmKernels } from './wasmKernels';
 
 /** A linear layer with the weight already transposed to `[in, out]`, as the batch-1 product kernels take it. */
 export interface Linear {
@@ -39,11 +40,14 @@ export interface BatchedAttention {
 export type AttentionLayout = (HeadsAttention | BatchedAttention)['layout'];
 
 /**
- * Which attention layout is fastest where: per-head 2-D products on wasm (XNNPACK takes only
- * those) and cpu; batched products on WebGPU and WebGL (fewest dispatches).
+ * Which attention layout is fastest where: batched products on WebGPU and WebGL (fewest
+ * dispatches); one qkv product and the fused attention kernel on wasm where the project's wasm
+ * kernels run (wasmKernels); else per-head 2-D products (wasm without them, cpu: XNNPACK takes only
+ * untransposed batch-1 products).
  */
 export function attentionLayoutFor(backend: string): AttentionLayout {
-  return backend === 'webgl' || backend === 'webgpu' ? 'batched' : 'heads';
+  if (backend === 'webgl' || backend === 'webgpu') return 'batched';
+  return backend === 'wasm' && wasmKernels() ? 'batched' : 'heads';
 }
 
 /**
@@ -71,6 +75,8 @@ export function linear(x: tf.Tensor3D, l: Linear): tf.Tensor3D {
 
 /** LayerNorm over the last axis without its affine part (biased variance, as torch). Call inside tidy. */
 export function normalize<R extends tf.Tensor>(x: R, eps: tf.Scalar): R {
+  const fused = wasmKernels()?.normalize(x, eps);
+  if (fused) return fused;
   const mean = k.meanLast(x);
   const centred = k.sub(x, mean); // [..., D]
   drop(mean);
@@ -131,6 +137,18 @@ function attentionHeads(xn: tf.Tensor3D, a: HeadsAttention, { n, t }: Tokens): t
   return merged;
 }
 
+/** The batched layout through the wasm attention kernel where it runs, else batched products. */
+function attentionFused(xn: tf.Tensor3D, a: BatchedAttention, numHeads: number, tokens: Tokens): tf.Tensor3D {
+  const kernels = wasmKernels();
+  if (kernels) {
+    const qkv = linear(xn, a.qkv); // [1, N*T, 3D]
+    const out = kernels.attention(qkv, tokens.n, tokens.t, numHeads); // [1, N*T, D]
+    drop(qkv);
+    if (out) return out;
+  }
+  return attentionBatched(xn, a, numHeads, tokens);
+}
+
 function attentionBatched(xn: tf.Tensor3D, a: BatchedAttention, numHeads: number, { n, t }: Tokens): tf.Tensor3D {
   const d = xn.shape[2];
   const hd = d / numHeads;
@@ -140,9 +158,19 @@ function attentionBatched(xn: tf.Tensor3D, a: BatchedAttention, numHeads: number
   return k.reshape(k.transpose(k.reshape(out, [n, numHeads, t, hd]), [0, 2, 1, 3]), [1, n * t, d]);
 }
 
+/** `u + u erf(u)` with tfjs kernels (see `block`). */
+function geluU<R extends tf.Tensor>(u: R): R {
+  const e = k.erf(u);
+  const ue = k.mul(u, e);
+  drop(e);
+  const g = k.add(u, ue);
+  drop(ue);
+  return g;
+}
+
 /** timm multi-head self-attention on normalised `[1, N*T, D]`, projection included. Call inside tidy. */
 export function attention(xn: tf.Tensor3D, w: BlockWeights, numHeads: number, tokens: Tokens): tf.Tensor3D {
-  const merged = w.attn.layout === 'heads' ? attentionHeads(xn, w.attn, tokens) : attentionBatched(xn, w.attn, numHeads, tokens);
+  const merged = w.attn.layout === 'heads' ? attentionHeads(xn, w.attn, tokens) : attentionFused(xn, w.attn, numHeads, tokens);
   const out = linear(merged, w.proj); // [1, N*T, D]
   drop(merged);
   return out;
@@ -163,11 +191,8 @@ export function block(x: tf.Tensor3D, w: BlockWeights, numHeads: number, tokens:
     const an = normalize(a, tokens.eps);
     const u = linear(an, w.fc1); // [1, N*T, hidden]
     drop(an);
-    const e = k.erf(u);
-    const ue = k.mul(u, e);
-    drop(e);
-    const g = k.add(u, ue);
-    drop(u, ue);
+    const g = wasmKernels()?.geluU(u) ?? geluU(u);
+    drop(u);
     const f = linear(g, w.fc2);
     drop(g);
     const out = k.add(a, f);
