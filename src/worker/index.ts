@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadCheckpoint, openCheckpoint } from '../checkpoints/load';
 import { LoadError } from '../shared/errors';
 import { Mae, randomParams, reconstructImage, DEFAULT_LAYER_NORM_EPS, type MaeBuilder, type MaeConfig } from '../model';
+import { wasmKernels } from '../model/wasmKernels';
 import { assertNever, type ModelInfo, type Rgba, type WorkerRequest, type WorkerResponse } from '../protocol/messages';
 import { inputProblem } from '../shared/inputSize';
 import { deviceLost, selectBackend } from './backend';
@@ -380,5 +381,7 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
 (self as unknown as { tfMemory: () => tf.MemoryInfo }).tfMemory = () => tf.memory();
 /** Exposed for the browser tests: inspect requests answered (none while every view is off). */
 (self as unknown as { inspectCount: () => number }).inspectCount = inspectCount;
+/** Exposed for the browser tests: whether the wasm fast path's own kernels run (wasm backend only). */
+(self as unknown as { wasmKernelsActive: () => boolean }).wasmKernelsActive = () => wasmKernels() !== null;
 /** Exposed for the browser tests: lookahead reconstructions answered. */
 (self as unknown as { lookaheadCount: () => number }).lookaheadCount = () => guessesAnswered;

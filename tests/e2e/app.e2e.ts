@@ -44,6 +44,8 @@ describe('playground (wasm)', () => {
       for (const w of threads()) {
         await expect.poll(() => w.evaluate(() => typeof (self as unknown as { Module?: { _pthread_self?: unknown } }).Module?._pthread_self), { timeout: READY_MS }).toBe('function');
       }
+      // The fast path's own kernels instantiate in the threaded build's shared memory.
+      await expect.poll(() => pg.wasmKernelsActive(), { timeout: READY_MS }).toBe(true);
       expect(pg.errors).toEqual([]);
     } finally {
       await pg.close();

@@ -349,14 +349,19 @@ export class Playground {
     return this.workerCount('lookaheadCount');
   }
 
-  /** A count the model worker exposes on `self` for the tests. */
-  private async workerCount(hook: 'inspectCount' | 'lookaheadCount'): Promise<number | null> {
+  /** Whether the model worker runs the wasm fast path's own kernels (its `wasmKernelsActive` hook); null when no worker has one. */
+  wasmKernelsActive(): Promise<boolean | null> {
+    return this.workerCount('wasmKernelsActive') as Promise<boolean | null>;
+  }
+
+  /** A value the model worker exposes on `self` for the tests. */
+  private async workerCount(hook: 'inspectCount' | 'lookaheadCount' | 'wasmKernelsActive'): Promise<number | null> {
     // The model worker: not the decoder's, not a wasm thread (blob:).
     for (const w of this.page.workers()) {
       if (w.url().startsWith('blob:') || /decode/.test(w.url())) continue;
       const n = await w.evaluate((name) => {
         const f = (self as unknown as Record<string, unknown>)[name];
-        return typeof f === 'function' ? (f as () => number)() : null;
+        return typeof f === 'function' ? (f as () => number)() : null; // a count, or a flag
       }, hook);
       if (n !== null) return n;
     }
