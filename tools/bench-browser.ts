@@ -5,7 +5,8 @@
 // COOP/COEP so the WASM backend runs threads) in Debian's Chromium, `?backend=wasm`, one sample
 // picture added through the file input. Per model, in a fresh browser:
 // - slider-to-frame: N single steps of the "Mask ratio" slider (arrow keys, each step left to finish
-//   before the next) and a fast drag of N steps (one key press per display frame); per step, the time
+//   before the next) and a fast drag of N steps on down, onto ratios not shown yet (one key press per
+//   display frame); per step, the time
 //   from the input event to the frame that shows the new ratio in the masked panel and in the
 //   reconstruction panel (tools/lib/bench-probe.js measures inside the page); p50 and p95;
 // - for ViT-MAE Base and Large: random-weight `.pth` checkpoints (made once by the anchors'
@@ -176,12 +177,16 @@ async function singleSteps(pg: Playground, n: number, settleMs: number): Promise
   return seriesOf(await pg.page.evaluate('window.__maeBench.steps') as ProbeStep[]);
 }
 
-/** A fast drag of N steps (right): one key press per interval, then the wait for the last frame. */
+/**
+ * A fast drag of N steps, on down from where the single steps ended, so onto ratios not shown
+ * before (a step back onto one is drawn from the page's cache): one key press per interval, then
+ * the wait for the last frame.
+ */
 async function dragSteps(pg: Playground, n: number, intervalMs: number): Promise<Series> {
   await pg.page.evaluate('window.__maeBench.reset()');
   await pg.slider().focus();
   for (let i = 0; i < n; i++) {
-    await pg.page.keyboard.press('ArrowRight');
+    await pg.page.keyboard.press('ArrowLeft');
     await sleep(intervalMs);
   }
   await pg.page.waitForFunction(stepDone(n - 1), undefined, { timeout: STEP_TIMEOUT_MS, polling: POLL_MS });
@@ -316,7 +321,7 @@ async function main(): Promise<void> {
     return spec;
   });
   const steps = Number(values.steps);
-  const maxSteps = START_RATIO_PCT - MIN_RATIO_PCT;
+  const maxSteps = Math.floor((START_RATIO_PCT - MIN_RATIO_PCT) / 2); // both series go down
   if (!Number.isInteger(steps) || steps < 1 || steps > maxSteps) throw new Error(`--steps must be an integer from 1 to ${maxSteps}`);
   const dragIntervalMs = Number(values['drag-interval']);
   if (!(dragIntervalMs >= 0)) throw new Error('--drag-interval must be a number of ms, 0 or more');
