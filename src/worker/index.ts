@@ -118,26 +118,27 @@ async function modelFor(base: Mae, width: number, height: number): Promise<Mae> 
   return m;
 }
 
-async function runReconstruct(req: ReconstructRequest): Promise<void> {
+/** One reconstruction, answered; false when it was answered with an error (no model, no such image, a bad mask). */
+async function runReconstruct(req: ReconstructRequest): Promise<boolean> {
   if (!model) {
     post({ type: 'error', id: req.id, message: 'no checkpoint is loaded yet', fatal: false });
-    return;
+    return false;
   }
   const image = images.get(req.imageKey);
   if (!image) {
     post({ type: 'error', id: req.id, message: `no image “${req.imageKey}” was set`, fatal: false });
-    return;
+    return false;
   }
   const { width, height } = image;
   const problem = inputProblem(image, model.config.patchSize);
   if (problem) {
     post({ type: 'error', id: req.id, message: problem, fatal: false });
-    return;
+    return false;
   }
   const patches = (width / model.config.patchSize) * (height / model.config.patchSize);
   if (req.mask.length !== patches) {
     post({ type: 'error', id: req.id, message: `the mask has ${req.mask.length} entries, the picture has ${patches} patches`, fatal: false });
-    return;
+    return false;
   }
   const t0 = performance.now();
   const m = await modelFor(model, width, height);
@@ -151,6 +152,17 @@ async function runReconstruct(req: ReconstructRequest): Promise<void> {
     metrics: { mse: r.mse, psnr: finite(r.psnr), maskedCount: r.maskedCount, loss: r.loss },
     timings: { totalMs: performance.now() - t0, modelMs: r.modelMs },
   }, [r.reconstruction.buffer, r.pasted.buffer, r.errorMap.buffer]);
+  return true;
+}
+
+/** runReconstruct, with a failure answered as an error message; whether it answered with a reconstruction. */
+async function answerReconstruct(req: ReconstructRequest): Promise<boolean> {
+  try {
+    return await runReconstruct(req);
+  } catch (e) {
+    post({ type: 'error', id: req.id, message: `reconstruction failed: ${(e as Error).message}`, fatal: false });
+    return false;
+  }
 }
 
 /**
@@ -184,11 +196,7 @@ async function pump(): Promise<void> {
       }
       const req = waiting.shift();
       if (req) {
-        try {
-          await runReconstruct(req);
-        } catch (e) {
-          post({ type: 'error', id: req.id, message: `reconstruction failed: ${(e as Error).message}`, fatal: false });
-        }
+        await answerReconstruct(req);
         lastReconstructAt = performance.now();
         continue;
       }
@@ -199,12 +207,7 @@ async function pump(): Promise<void> {
       }
       const guess = guesses.shift();
       if (guess) {
-        try {
-          await runReconstruct(guess);
-          guessesAnswered++;
-        } catch (e) {
-          post({ type: 'error', id: guess.id, message: `reconstruction failed: ${(e as Error).message}`, fatal: false });
-        }
+        if (await answerReconstruct(guess)) guessesAnswered++;
         continue;
       }
       if (!training.runnable()) break;

@@ -341,29 +341,29 @@ export class Playground {
 
   /** Inspect requests the model worker has answered (its `inspectCount` debug hook); null when no worker has one. */
   inspectCount(): Promise<number | null> {
-    return this.workerCount('inspectCount');
+    return this.workerHook<number>('inspectCount');
   }
 
   /** Lookahead reconstructions the model worker has answered (its `lookaheadCount` debug hook); null when no worker has one. */
   lookaheadCount(): Promise<number | null> {
-    return this.workerCount('lookaheadCount');
+    return this.workerHook<number>('lookaheadCount');
   }
 
   /** Whether the model worker runs the wasm fast path's own kernels (its `wasmKernelsActive` hook); null when no worker has one. */
   wasmKernelsActive(): Promise<boolean | null> {
-    return this.workerCount('wasmKernelsActive') as Promise<boolean | null>;
+    return this.workerHook<boolean>('wasmKernelsActive');
   }
 
-  /** A value the model worker exposes on `self` for the tests. */
-  private async workerCount(hook: 'inspectCount' | 'lookaheadCount' | 'wasmKernelsActive'): Promise<number | null> {
+  /** What a debug hook of the model worker (a function on its `self`) returns; null when no worker has it. */
+  private async workerHook<T extends number | boolean>(hook: 'inspectCount' | 'lookaheadCount' | 'wasmKernelsActive'): Promise<T | null> {
     // The model worker: not the decoder's, not a wasm thread (blob:).
     for (const w of this.page.workers()) {
       if (w.url().startsWith('blob:') || /decode/.test(w.url())) continue;
       const n = await w.evaluate((name) => {
         const f = (self as unknown as Record<string, unknown>)[name];
-        return typeof f === 'function' ? (f as () => number)() : null; // a count, or a flag
+        return typeof f === 'function' ? (f as () => number | boolean)() : null;
       }, hook);
-      if (n !== null) return n;
+      if (n !== null) return n as T;
     }
     return null;
   }
