@@ -150,8 +150,9 @@ describe('playground (wasm)', () => {
     const pg = await open('backend=wasm&pattern=painted');
     try {
       await pg.addPictures(SAMPLE, SAMPLE2);
-      // A picture is kept once it has decoded (broken files are never stored).
+      // A picture is kept once it has decoded (broken files are never stored); the write itself is queued.
       await pg.waitForReadyRows(2);
+      await pg.waitForStoredPictures(2);
       await pg.reload();
       await pg.waitForReadyRows(2);
       expect(await pg.pattern()).toBe('painted');

@@ -87,8 +87,8 @@ describe('a visitor’s first minutes', () => {
       await pg.page.click('[data-testid="undo-remove"]');
       await pg.waitForReadyRows(2);
       await pg.waitForResult();
-      // Undone for good: they survive a reload too.
-      await pg.page.waitForTimeout(500);
+      // Undone for good: they survive a reload too (once written back).
+      await pg.waitForStoredPictures(2);
       await pg.reload();
       await pg.waitForReadyRows(2);
     } finally {

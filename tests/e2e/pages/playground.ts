@@ -57,9 +57,47 @@ export class Playground {
     await this.page.setInputFiles('[data-testid="image-input"]', files);
   }
 
+  /**
+   * Waits until `n` pictures are stored in this browser (IndexedDB `mae-playground`, store `session`:
+   * the `imageKeys` list and each `image:<key>` record). A row is ready before its picture is
+   * written (writes are queued), so a reload right after it could come too early.
+   */
+  async waitForStoredPictures(n: number): Promise<void> {
+    await this.page.waitForFunction(async (k) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('mae-playground');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      try {
+        if (!db.objectStoreNames.contains('session')) return false;
+        const read = (key: string) => new Promise<unknown>((resolve, reject) => {
+          const r = db.transaction('session').objectStore('session').get(key);
+          r.onsuccess = () => resolve(r.result);
+          r.onerror = () => reject(r.error);
+        });
+        const keys = await read('imageKeys');
+        if (!Array.isArray(keys) || keys.length !== k) return false;
+        return (await Promise.all(keys.map((key) => read(`image:${key}`)))).every(Boolean);
+      } finally {
+        db.close();
+      }
+    }, n, { timeout: READY_MS, polling: 100 });
+  }
+
   /** Waits until `n` rows have decoded. */
   async waitForReadyRows(n: number): Promise<void> {
-    await this.page.waitForFunction((k) => document.querySelectorAll('[data-testid="image-row"][data-status="ready"]').length === k, n, { timeout: READY_MS });
+    try {
+      await this.page.waitForFunction((k) => document.querySelectorAll('[data-testid="image-row"][data-status="ready"]').length === k, n, { timeout: READY_MS });
+    } catch (e) {
+      // Say what the page shows instead: the rows' states and the messages on screen.
+      const seen = await this.page.evaluate(() => ({
+        rows: [...document.querySelectorAll('[data-testid="image-row"]')].map((r) => r.getAttribute('data-status')),
+        text: (document.querySelector('[role="alert"], [data-testid="toast"]')?.textContent ?? '').slice(0, 300),
+        phase: document.querySelector('[data-testid="status-phase"]')?.getAttribute('data-phase'),
+      })).catch(() => null);
+      throw new Error(`${(e as Error).message}\nwaiting for ${n} ready rows; the page shows ${JSON.stringify(seen)}`);
+    }
   }
 
   rowCount(): Promise<number> {
