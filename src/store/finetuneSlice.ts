@@ -7,7 +7,7 @@ import {
 } from '../shared/training';
 import type { TrainEvent, TrainedFiles } from '../worker-client/types';
 import { savedSource, type SavedCheckpointMeta } from './savedCheckpoints';
-import { message } from './slot';
+import { message, trainingBusy } from './slot';
 import type { GetState, SetState, StoreContext } from './types';
 
 export type FinetunePhase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'done' | 'error';
@@ -180,7 +180,7 @@ export function createFinetuneSlice(set: SetState, get: GetState, ctx: StoreCont
     }
   };
 
-  const busy = () => ['starting', 'running', 'paused', 'stopping'].includes(get().finetune.phase);
+  const busy = () => trainingBusy(get().finetune.phase);
 
   return {
     finetune: initialFinetune(),

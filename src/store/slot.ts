@@ -11,13 +11,16 @@ import { savedSource } from './savedCheckpoints';
 import { maskOf, maskSignature, seededMask } from './masks';
 import type { GetState, ImageEntry, SetState, SlotActions, SlotHooks, SlotId, SlotRow, SlotState, StoreContext } from './types';
 import type { Settings } from './settings';
+import type { FinetunePhase } from './finetuneSlice';
 import { fitSize, inputSide } from '../shared/inputSize';
 import { LOOKAHEAD_MAX_MS, nextLookaheadRatios, ResultCache } from './lookahead';
 
 /** The worker-client lane of a slot's lookahead requests (one at a time, behind the visitor's own). */
 const LOOKAHEAD_LANE = 'lookahead';
-/** Fine-tuning phases during which the weights change under the cache, so nothing is looked ahead. */
-const TRAINING_PHASES: readonly string[] = ['starting', 'running', 'paused', 'stopping'];
+/** Fine-tuning phases of a run not yet ended (its weights change under the slot's cache, so nothing is looked ahead). */
+const TRAINING_BUSY_PHASES: readonly FinetunePhase[] = ['starting', 'running', 'paused', 'stopping'];
+/** Whether a fine-tuning run is under way (started and not yet ended). */
+export const trainingBusy = (phase: FinetunePhase): boolean => TRAINING_BUSY_PHASES.includes(phase);
 
 /** A number per pixel buffer, so a cached reconstruction is only reused for the very pixels it was made from. */
 const inputIds = new WeakMap<Rgba, number>();
@@ -379,7 +382,7 @@ export function createModelSlot(id: SlotId, set: SetState, get: GetState, ctx: S
     const { settings } = s;
     if (!c || !st.info || st.phase !== 'ready' || !settings.lookahead || settings.pattern === 'painted') return;
     if (!st.lastTimings || st.lastTimings.totalMs > LOOKAHEAD_MAX_MS) return;
-    if (TRAINING_PHASES.includes(s.finetune.phase)) return;
+    if (trainingBusy(s.finetune.phase)) return;
     const keys = s.order.filter((key) => s.visibility[key] !== false && s.entries[key]?.status === 'ready');
     if (keys.some((key) => st.rows[key]?.pending)) return;
     const store = cacheFor(st.generation);
